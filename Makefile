@@ -1,0 +1,52 @@
+# Two commands a user runs: `make run` and `make test`. Everything else is for developers.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+
+# `make run` is for local use: SQLite unless DATABASE_URL says otherwise, DEBUG on.
+export DEBUG ?= 1
+
+.PHONY: run test test-browser lint format check bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Stamp files: reinstall only when a requirements file changes.
+$(VENV)/.runtime-installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+run: $(VENV)/.runtime-installed
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py load_demo
+	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+# The whole suite except real-browser tests; DATABASE_URL=postgres://... runs it on PostgreSQL.
+test: $(VENV)/.dev-installed
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/ruff check .
+	DEBUG=0 $(BIN)/pytest -m "not browser" $(PYTEST_ARGS)
+
+# Real-browser journeys and accessibility checks in Debian's Chromium (/usr/bin/chromium).
+test-browser: $(VENV)/.dev-installed
+	DEBUG=0 $(BIN)/pytest -m browser tests/browser $(PYTEST_ARGS)
+
+lint: $(VENV)/.dev-installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.dev-installed
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: $(VENV)/.dev-installed
+	$(BIN)/python bench/listing.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles

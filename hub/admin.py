@@ -1,0 +1,23 @@
+"""The curators' admin site: Django's, with branding and a rate limit on login attempts."""
+
+from django.contrib import admin
+from django.shortcuts import render
+
+from hub.ratelimit import is_rate_limited
+
+LOGIN_ATTEMPTS_PER_WINDOW = 10
+LOGIN_WINDOW_SECONDS = 300
+
+
+class HubAdminSite(admin.AdminSite):
+    site_header = "Peer Support Evidence Hub — curators"
+    site_title = "Evidence Hub admin"
+    index_title = "Catalogue and subscribers"
+
+    def login(self, request, extra_context=None):
+        """Refuse password guessing: at most 10 login attempts per client per five minutes."""
+        if request.method == "POST" and is_rate_limited(
+            request, "admin-login", LOGIN_ATTEMPTS_PER_WINDOW, LOGIN_WINDOW_SECONDS
+        ):
+            return render(request, "429.html", {"retry_minutes": 5}, status=429)
+        return super().login(request, extra_context)

@@ -1,0 +1,17 @@
+"""Public URL contract (see DESIGN.md): paths here are relied on by tests and outside checks."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from hub import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("health/", views.health, name="health"),
+    path("admin/", admin.site.urls),
+    path("newsletter/", include("newsletter.urls")),
+    path("", include("resources.urls")),
+]
+
+handler404 = "hub.views.page_not_found"
+handler500 = "hub.views.server_error"

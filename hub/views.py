@@ -1,0 +1,46 @@
+"""Site-wide views: home, health check and error pages."""
+
+import logging
+
+from django.db import DatabaseError, connection
+from django.http import HttpResponse, HttpResponseServerError
+from django.shortcuts import render
+from django.template import loader
+from django.views.decorators.cache import never_cache
+
+from resources.models import Entry
+
+logger = logging.getLogger(__name__)
+
+
+@never_cache
+def health(request):
+    """200 "ok" when the database answers a query, 503 when it does not (for load balancers)."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError:
+        logger.exception("Health check failed: the database did not answer")
+        return HttpResponse("database unavailable", status=503, content_type="text/plain")
+    return HttpResponse("ok", content_type="text/plain")
+
+
+def home(request):
+    """The front door: search, the three kinds with counts, featured and newest entries."""
+    entries = Entry.objects.published()
+    context = {
+        "kind_counts": entries.kind_counts(),
+        "featured": entries.filter(featured=True).for_listing().newest_first()[:3],
+        "newest": entries.for_listing().newest_first()[:6],
+    }
+    return render(request, "home.html", context)
+
+
+def page_not_found(request, exception):
+    return render(request, "404.html", status=404)
+
+
+def server_error(request):
+    """The 500 page renders without context processors, so it works with the database down."""
+    return HttpResponseServerError(loader.get_template("500.html").render())
