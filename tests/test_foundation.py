@@ -15,7 +15,11 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 def run_python(code, **env):
     """Run `code` in a fresh interpreter with hub settings and the given environment."""
-    clean_env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG"}}
+    clean_env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"SECRET_KEY", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    }
     clean_env.update(DJANGO_SETTINGS_MODULE="hub.settings", **env)
     return subprocess.run(
         [sys.executable, "-c", code],

@@ -10,10 +10,6 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import sync_playwright
 
-# Playwright's sync API runs an event loop in the test thread; the ORM calls made by test
-# setup in that thread are still synchronous and safe.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -45,8 +41,11 @@ def browser():
 
 
 @pytest.fixture
-def page(browser, live_server, transactional_db):
+def page(browser, live_server, transactional_db, monkeypatch):
     """A fresh browser tab whose relative URLs point at the live server."""
+    # Playwright's sync API runs an event loop in the test thread; the ORM calls that test
+    # setup makes in that thread are still synchronous and safe.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     context = browser.new_context(base_url=live_server.url)
     context.set_default_timeout(10_000)
     tab = context.new_page()
