@@ -32,6 +32,9 @@ def pytest_collection_modifyitems(items):
 
 @pytest.fixture(scope="session")
 def browser():
+    # Playwright's sync API runs an event loop in the test thread; the ORM calls that tests
+    # and fixtures make in that thread are still synchronous and safe.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     if not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium not found at {CHROMIUM}: apt-get install -y chromium")
     with sync_playwright() as playwright:
@@ -41,11 +44,8 @@ def browser():
 
 
 @pytest.fixture
-def page(browser, live_server, transactional_db, monkeypatch):
+def page(browser, live_server, transactional_db):
     """A fresh browser tab whose relative URLs point at the live server."""
-    # Playwright's sync API runs an event loop in the test thread; the ORM calls that test
-    # setup makes in that thread are still synchronous and safe.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     context = browser.new_context(base_url=live_server.url)
     context.set_default_timeout(10_000)
     tab = context.new_page()
