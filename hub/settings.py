@@ -37,11 +37,13 @@ if not SECRET_KEY:
     if DEBUG or TESTING:
         SECRET_KEY = "insecure-development-key-only-used-when-debug-is-on-0123456789"
     else:
-        # SystemExit prints one sentence instead of a traceback an operator has to decode.
-        raise SystemExit(
+        # One sentence instead of a traceback an operator has to decode. Exit status 3 is
+        # gunicorn's "worker failed to boot": it stops instead of respawning workers forever.
+        sys.stderr.write(
             "SECRET_KEY is not set: set the SECRET_KEY environment variable "
-            "(a long random string) or set DEBUG=1 for local development."
+            "(a long random string) or set DEBUG=1 for local development.\n"
         )
+        raise SystemExit(3)
 
 ALLOWED_HOSTS = env("ALLOWED_HOSTS")
 if DEBUG and not ALLOWED_HOSTS:
