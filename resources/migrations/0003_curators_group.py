@@ -32,9 +32,12 @@ def create_resources_permissions(apps):
     app_config = apps.get_app_config("resources")
     # create_permissions skips app configs without a models module, which is how the
     # migration state's app configs look; mark this one as having one for the call.
-    app_config.models_module = True
-    create_permissions(app_config, apps=apps, verbosity=0)
-    app_config.models_module = None
+    models_module = app_config.models_module
+    app_config.models_module = models_module or True
+    try:
+        create_permissions(app_config, apps=apps, verbosity=0)
+    finally:
+        app_config.models_module = models_module
 
 
 def create_curators_group(apps, schema_editor):
