@@ -1,6 +1,7 @@
 """Small factories for tests: `EntryFactory(kind="tool", topics=[topic])`."""
 
 import factory
+from django.utils import timezone
 from django.utils.text import slugify
 
 from resources.models import Approach, Audience, Entry, Kind, Population, Region, Status, Topic
@@ -78,3 +79,23 @@ class EntryFactory(factory.django.DjangoModelFactory):
     def regions(self, create, terms):
         if create and terms:
             self.regions.set(terms)
+
+
+class SubscriberFactory(factory.django.DjangoModelFactory):
+    """A pending newsletter signup; `SubscriberFactory(confirmed=True)` for a confirmed one."""
+
+    class Meta:
+        model = "newsletter.Subscriber"
+
+    email = factory.Sequence(lambda n: f"reader{n}@example.org")
+    consent_text = "I agree to receive the newsletter."
+
+    class Params:
+        confirmed = factory.Trait(
+            status="confirmed",
+            confirmed_at=factory.LazyFunction(timezone.now),
+            consented_at=factory.LazyFunction(timezone.now),
+        )
+        unsubscribed = factory.Trait(
+            status="unsubscribed", unsubscribed_at=factory.LazyFunction(timezone.now)
+        )

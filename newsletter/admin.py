@@ -1,0 +1,76 @@
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.urls import path
+
+from newsletter.export import subscribers_csv_response
+from newsletter.models import Subscriber
+
+
+@admin.register(Subscriber)
+class SubscriberAdmin(admin.ModelAdmin):
+    """Curators see and export subscribers; only administrators delete (erasure requests)."""
+
+    list_display = ["email", "name", "status", "created", "confirmed_at", "topic_names"]
+    list_filter = ["status", "topics", "created", "confirmed_at", "unsubscribed_at"]
+    search_fields = ["email", "name"]
+    date_hierarchy = "created"
+    filter_horizontal = ["topics"]
+    actions = ["export_selected_confirmed"]
+    # People join only through double opt-in, so the record of their consent is never typed in.
+    readonly_fields = [
+        "email",
+        "status",
+        "created",
+        "confirmed_at",
+        "unsubscribed_at",
+        "consent_text",
+        "consented_at",
+        "last_confirmation_sent_at",
+    ]
+    fieldsets = [
+        (None, {"fields": ["email", "name", "topics", "status"]}),
+        (
+            "Dates and consent",
+            {
+                "fields": [
+                    "created",
+                    "last_confirmation_sent_at",
+                    "confirmed_at",
+                    "consented_at",
+                    "consent_text",
+                    "unsubscribed_at",
+                ]
+            },
+        ),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("topics")
+
+    @admin.display(description="Topics")
+    def topic_names(self, subscriber):
+        return ", ".join(topic.name for topic in subscriber.topics.all())
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+    def get_urls(self):
+        export = path(
+            "export/",
+            self.admin_site.admin_view(self.export_confirmed_view),
+            name="newsletter_subscriber_export",
+        )
+        return [export, *super().get_urls()]
+
+    def export_confirmed_view(self, request):
+        """Every confirmed subscriber as CSV (the changelist's "Export confirmed" button)."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        return subscribers_csv_response(Subscriber.objects.confirmed().for_export())
+
+    @admin.action(description="Export selected confirmed subscribers as CSV", permissions=["view"])
+    def export_selected_confirmed(self, request, queryset):
+        return subscribers_csv_response(queryset.confirmed().for_export())

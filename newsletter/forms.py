@@ -1,0 +1,49 @@
+from django import forms
+
+from newsletter.models import CONSENT_TEXT
+from resources.models import Topic
+
+# Bots fill every field they find; people never see this one (see templates/newsletter).
+HONEYPOT_FIELD = "website"
+
+
+class SignupForm(forms.Form):
+    """The newsletter signup: the full form on /newsletter/, email and consent on the home page."""
+
+    email = forms.EmailField(
+        label="Email address",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
+        error_messages={
+            "required": "Enter your email address.",
+            "invalid": "Enter an email address like name@example.org.",
+        },
+    )
+    name = forms.CharField(
+        label="Your name (optional)",
+        max_length=100,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+        error_messages={"max_length": "Enter a name of at most 100 characters."},
+    )
+    topics = forms.ModelMultipleChoiceField(
+        label="Topics you are most interested in (optional)",
+        queryset=Topic.objects.all(),
+        to_field_name="slug",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": "Choose topics from the list."},
+    )
+    consent = forms.BooleanField(
+        label=CONSENT_TEXT,
+        error_messages={"required": "Tick the box to agree to receive the newsletter."},
+    )
+    website = forms.CharField(
+        label="Leave this empty",
+        required=False,
+        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
+    )
+
+    def is_from_bot(self):
+        """A filled honeypot: the submission is dropped without saying so."""
+        return bool(self.data.get(self.add_prefix(HONEYPOT_FIELD), "").strip())
