@@ -32,7 +32,7 @@ def create_resources_permissions(apps):
     app_config = apps.get_app_config("resources")
     # create_permissions skips app configs without a models module, which is how the
     # migration state's app configs look; mark this one as having one for the call.
-    models_module = app_config.models_module
+    models_module = getattr(app_config, "models_module", None)
     app_config.models_module = models_module or True
     try:
         create_permissions(app_config, apps=apps, verbosity=0)
