@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.template import loader
 from django.views.decorators.cache import never_cache
 
-from resources.models import Entry
+from resources.models import Entry, Topic
 
 logger = logging.getLogger(__name__)
 
@@ -27,12 +27,16 @@ def health(request):
 
 
 def home(request):
-    """The front door: search, the three kinds with counts, featured and newest entries."""
+    """The front door: search, the kinds and topics with counts, featured and newest entries."""
     entries = Entry.objects.published()
+    featured = list(entries.featured().for_listing().newest_first()[:3])
+    # Newest leaves out what Featured already shows, so no card appears twice.
+    newest = entries.exclude(pk__in=[entry.pk for entry in featured])
     context = {
         "kind_counts": entries.kind_counts(),
-        "featured": entries.filter(featured=True).for_listing().newest_first()[:3],
-        "newest": entries.for_listing().newest_first()[:6],
+        "topics": Topic.objects.with_published_counts(),
+        "featured": featured,
+        "newest": newest.for_listing().newest_first()[:6],
     }
     return render(request, "home.html", context)
 

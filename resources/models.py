@@ -1,12 +1,17 @@
 """The catalogue: one Entry table for resources, tools and evidence, and five taxonomies."""
 
 import datetime
+import functools
+import operator
 import re
+from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Count, Q
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -57,6 +62,14 @@ def validate_year(value):
 # ---------------------------------------------------------------------------------------------
 
 
+class TermQuerySet(models.QuerySet):
+    def with_published_counts(self):
+        """Terms used by at least one published entry, each with `published_count`: one query."""
+        return self.annotate(
+            published_count=Count("entries", filter=Q(entries__status=Status.PUBLISHED))
+        ).filter(published_count__gt=0)
+
+
 class Term(models.Model):
     """A taxonomy term. Every taxonomy (Topic, Approach, …) is a small model on this base."""
 
@@ -69,12 +82,22 @@ class Term(models.Model):
         default=0, help_text="Lower numbers come first in filters; ties sort by name."
     )
 
+    objects = TermQuerySet.as_manager()
+
     class Meta:
         abstract = True
         ordering = ["position", "name"]
 
     def __str__(self):
         return self.name
+
+    def get_absolute_url(self):
+        """Every published entry with this term, all kinds: /search/?topic=mental-health."""
+        return self.filtered_url(reverse("resources:search"))
+
+    def filtered_url(self, listing_url):
+        """`listing_url` filtered to this term; the parameter is the taxonomy: ?topic=, ?region=."""
+        return f"{listing_url}?{urlencode({self._meta.model_name: self.slug})}"
 
 
 class Topic(Term):
@@ -200,6 +223,10 @@ def _kind_field_constraints():
     ]
 
 
+# An entry's five taxonomies; each term's model name is its listing parameter (?topic=…).
+TAXONOMY_FIELDS = ("topics", "approaches", "audiences", "populations", "regions")
+
+
 class EntryQuerySet(models.QuerySet):
     """Named, chainable reads of the catalogue."""
 
@@ -235,6 +262,48 @@ class EntryQuerySet(models.QuerySet):
              "url": reverse(f"resources:{kind}-list")}
             for kind in Kind
         ]  # fmt: skip
+
+    def for_detail(self):
+        """Everything one detail page shows: the entry and its terms in every taxonomy."""
+        return self.prefetch_related(*TAXONOMY_FIELDS)
+
+    def featured(self):
+        """Entries curators chose for the home page."""
+        return self.filter(featured=True)
+
+    def related_to(self, entry, limit=4):
+        """Up to `limit` other entries sharing the most taxonomy terms with `entry`, ties newest
+        first, in one query: the terms are compared in the database, never fetched."""
+        overlaps = [self._taxonomy_overlap(entry, field) for field in TAXONOMY_FIELDS]
+        shares_a_term = functools.reduce(operator.or_, (Q(pk__in=ids) for ids, _ in overlaps))
+        shared_terms = functools.reduce(operator.add, (count for _, count in overlaps))
+        return (
+            self.filter(shares_a_term)
+            .exclude(pk=entry.pk)
+            .annotate(shared_terms=shared_terms)
+            .order_by("-shared_terms", "-published_at", "-pk")[:limit]
+        )
+
+    def _taxonomy_overlap(self, entry, field):
+        """For one taxonomy: the ids of entries sharing a term with `entry`, and an expression
+        counting the terms each row shares (a correlated subquery on the link table, so the
+        five taxonomies' joins never multiply rows)."""
+        m2m = self.model._meta.get_field(field)
+        links = m2m.remote_field.through.objects
+        entry_column, term_column = m2m.m2m_field_name(), m2m.m2m_reverse_field_name()
+        entry_terms = links.filter(**{entry_column: entry.pk}).values(term_column)
+        shared_links = links.filter(**{f"{term_column}__in": entry_terms})
+        count = (
+            shared_links.filter(**{entry_column: OuterRef("pk")})
+            .order_by()
+            .values(entry_column)
+            .annotate(shared=Count("pk"))
+            .values("shared")
+        )
+        return (
+            shared_links.values(entry_column),
+            Coalesce(Subquery(count, output_field=IntegerField()), 0),
+        )
 
 
 class KindManager(models.Manager.from_queryset(EntryQuerySet)):
@@ -438,6 +507,41 @@ class Entry(models.Model):
     def link(self):
         """Where the "Go to" button points: the entry's URL, or its DOI when it has none."""
         return self.url or self.doi_url
+
+    @property
+    def kind_plural(self):
+        return KIND_PLURALS[self.kind]
+
+    @property
+    def listing_url(self):
+        """The public listing of this entry's kind: /evidence/ for evidence."""
+        return reverse(f"resources:{self.kind}-list")
+
+    @property
+    def canonical_url(self):
+        """The detail page's absolute address, for canonical links, sharing and citations."""
+        return f"{settings.SITE_URL}{self.get_absolute_url()}"
+
+    @cached_property
+    def term_groups(self):
+        """The entry's terms by taxonomy, each linking to this kind's listing filtered by it.
+
+        Reads `.all()`, so `for_detail()` makes this free of further queries.
+        """
+        groups = []
+        for field in TAXONOMY_FIELDS:
+            terms = getattr(self, field).all()
+            if terms:
+                groups.append(
+                    {
+                        "label": self._meta.get_field(field).verbose_name.capitalize(),
+                        "terms": [
+                            {"name": term.name, "url": term.filtered_url(self.listing_url)}
+                            for term in terms
+                        ],
+                    }
+                )
+        return groups
 
     @cached_property
     def body_html(self):

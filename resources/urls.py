@@ -1,6 +1,7 @@
 from django.urls import path
 
 from resources import views
+from resources.citations import FORMATS
 from resources.models import Kind
 
 app_name = "resources"
@@ -19,5 +20,20 @@ urlpatterns = [
     path("tools/<slug:slug>/", views.entry_detail, {"kind": Kind.TOOL}, name="tool-detail"),
     path(
         "evidence/<slug:slug>/", views.entry_detail, {"kind": Kind.EVIDENCE}, name="evidence-detail"
+    ),
+    # "Cite this" downloads: /evidence/<slug>/cite.ris and cite.bib (likewise for each kind).
+    *(
+        path(
+            f"{prefix}/<slug:slug>/cite.{extension}",
+            views.entry_citation,
+            {"kind": kind, "extension": extension},
+            name=f"{kind}-citation-{extension}",
+        )
+        for kind, prefix in [
+            (Kind.RESOURCE, "resources"),
+            (Kind.TOOL, "tools"),
+            (Kind.EVIDENCE, "evidence"),
+        ]
+        for extension in FORMATS
     ),
 ]
