@@ -69,6 +69,10 @@ class TermQuerySet(models.QuerySet):
             published_count=Count("entries", filter=Q(entries__status=Status.PUBLISHED))
         ).filter(published_count__gt=0)
 
+    def with_entry_count(self):
+        """Each term with `entry_count`, its entries of every status: one query for a list."""
+        return self.annotate(entry_count=Count("entries"))
+
 
 class Term(models.Model):
     """A taxonomy term. Every taxonomy (Topic, Approach, …) is a small model on this base."""
@@ -227,6 +231,24 @@ def _kind_field_constraints():
 TAXONOMY_FIELDS = ("topics", "approaches", "audiences", "populations", "regions")
 
 
+class HistoricalRecordsWithProxies(HistoricalRecords):
+    """History that also records changes made through proxies of the model (Evidence, …).
+
+    Django sends a proxy instance's save and delete signals with the proxy as sender, and
+    simple-history listens to the concrete model only: without this, every save on the
+    Resources, Tools and Evidence admin screens would go unrecorded.
+    """
+
+    def finalize(self, sender, **kwargs):
+        if sender is not self.cls and sender._meta.proxy and issubclass(sender, self.cls):
+            models.signals.post_save.connect(self.post_save, sender=sender, weak=False)
+            models.signals.pre_delete.connect(self.pre_delete, sender=sender, weak=False)
+            models.signals.post_delete.connect(self.post_delete, sender=sender, weak=False)
+            sender._meta.simple_history_manager_attribute = self.manager_name
+            return
+        super().finalize(sender, **kwargs)
+
+
 class EntryQuerySet(models.QuerySet):
     """Named, chainable reads of the catalogue."""
 
@@ -242,6 +264,20 @@ class EntryQuerySet(models.QuerySet):
 
     def of_kind(self, kind):
         return self.filter(kind=kind)
+
+    def other_than(self, entry):
+        """Every entry except `entry` (all of them when it is not saved yet)."""
+        return self.exclude(pk=entry.pk) if entry.pk else self
+
+    def with_doi(self, doi):
+        """Entries with this DOI in any spelling (doi.org link, `doi:`, any case)."""
+        doi = normalise_doi(doi)
+        return self.filter(doi=doi) if doi else self.none()
+
+    def with_link(self, url):
+        """Entries whose link is `url`, with or without a trailing slash."""
+        bare = (url or "").strip().rstrip("/")
+        return self.filter(url__in=[bare, f"{bare}/"]) if bare else self.none()
 
     def real(self):
         """Entries curated by people, leaving out `generate_entries` synthetic ones."""
@@ -427,7 +463,7 @@ class Entry(models.Model):
     # PostgreSQL keeps this current with a trigger (migration 0002); it stays empty on SQLite.
     search_vector = SearchVectorField(null=True, editable=False)
 
-    history = HistoricalRecords(
+    history = HistoricalRecordsWithProxies(
         m2m_fields=[topics, approaches, audiences, populations, regions],
         excluded_fields=["search_vector"],
     )
@@ -560,6 +596,16 @@ class Entry(models.Model):
     def publish(self):
         """Make the entry public now; `published_at` keeps the date it first went out."""
         self.status = Status.PUBLISHED
+        self.save()
+
+    def return_to_draft(self):
+        """Take the entry off the site; `published_at` still records when it first went out."""
+        self.status = Status.DRAFT
+        self.save()
+
+    def archive(self):
+        """Retire the entry: off the site, kept with its history rather than deleted."""
+        self.status = Status.ARCHIVED
         self.save()
 
     def mark_reviewed(self, on=None):

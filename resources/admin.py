@@ -1,0 +1,255 @@
+"""The curators' screens: Resources, Tools and Evidence over one Entry table, and the taxonomies.
+
+Each kind has its own screen on its proxy model, so the kind is fixed by the screen and the
+form only shows the fields that kind may have. Saves and bulk actions go through the model,
+so django-simple-history records who changed what and `published_at` is set on first publish.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import ngettext
+from simple_history.admin import SimpleHistoryAdmin
+
+from resources.models import (
+    DOI_PATTERN,
+    Approach,
+    Audience,
+    Entry,
+    Evidence,
+    Population,
+    Region,
+    Resource,
+    Status,
+    Tool,
+    Topic,
+    normalise_doi,
+)
+
+TAXONOMY_FIELDS = ["topics", "approaches", "audiences", "populations", "regions"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Taxonomies
+# ---------------------------------------------------------------------------------------------
+
+
+class TermAdmin(admin.ModelAdmin):
+    """One screen per taxonomy: order the terms, see how much each is used."""
+
+    list_display = ["name", "slug", "position", "entry_count"]
+    list_editable = ["position"]
+    search_fields = ["name", "slug"]  # also what the entry forms' autocomplete searches
+    prepopulated_fields = {"slug": ["name"]}
+    fields = ["name", "slug", "description", "position"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_entry_count()
+
+    def get_ordering(self, request):
+        # Django leaves Meta.ordering out of grouped (counting) queries; keep it explicitly.
+        return self.model._meta.ordering
+
+    @admin.display(description="entries", ordering="entry_count")
+    def entry_count(self, term):
+        return term.entry_count
+
+
+for taxonomy in (Topic, Approach, Audience, Population, Region):
+    admin.site.register(taxonomy, TermAdmin)
+
+
+# ---------------------------------------------------------------------------------------------
+# Entries
+# ---------------------------------------------------------------------------------------------
+
+
+def admin_change_link(entry):
+    """A link to `entry`'s own admin screen, whichever kind it is."""
+    url = reverse(f"admin:resources_{entry.kind}_change", args=[entry.pk])
+    return format_html('<a href="{}">{}</a>', url, entry.title)
+
+
+class EntryAdminForm(forms.ModelForm):
+    """The entry form, with a duplicate DOI explained on the DOI field itself."""
+
+    class Meta:
+        error_messages = {
+            "slug": {
+                "unique": "Another entry already uses this slug (web address): choose another."
+            },
+        }
+
+    def clean_doi(self):
+        # The database refuses a second entry with the same DOI; say which entry has it.
+        doi = normalise_doi(self.cleaned_data["doi"])
+        duplicate = Entry.objects.other_than(self.instance).with_doi(doi).first()
+        if duplicate:
+            raise ValidationError(
+                format_html(
+                    "Another entry already has this DOI: {}.", admin_change_link(duplicate)
+                ),
+                code="duplicate_doi",
+            )
+        return doi
+
+
+class SyntheticFilter(admin.SimpleListFilter):
+    """Keep `generate_entries` load-test entries apart from the real catalogue."""
+
+    title = "origin"
+    parameter_name = "origin"
+
+    def lookups(self, request, model_admin):
+        return [("real", "Curated (real)"), ("synthetic", "Synthetic (generated)")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "real":
+            return queryset.real()
+        if self.value() == "synthetic":
+            return queryset.filter(is_synthetic=True)
+        return queryset
+
+
+class EntryAdmin(SimpleHistoryAdmin):
+    """What the three kind screens share; each subclass adds its kind's fields and filters."""
+
+    form = EntryAdminForm
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    kind_fieldset = None  # ("Evidence", {"fields": [...]}) in each subclass
+    kind_filters = []
+
+    list_display = ["title", "status", "year", "last_reviewed_on", "updated", "synthetic"]
+    list_per_page = 50
+    search_fields = ["title", "summary", "authors", "organisation", "doi"]
+    ordering = ["-updated"]
+    prepopulated_fields = {"slug": ["title"]}
+    autocomplete_fields = TAXONOMY_FIELDS
+    readonly_fields = ["published_at", "created", "updated", "is_synthetic"]
+    history_list_display = ["status"]
+    actions = ["publish", "return_to_draft", "archive", "mark_reviewed_today"]
+
+    @admin.display(boolean=True, description="synthetic", ordering="is_synthetic")
+    def synthetic(self, entry):
+        return entry.is_synthetic
+
+    def get_list_filter(self, request):
+        return ["status", *self.kind_filters, "year", *TAXONOMY_FIELDS, SyntheticFilter]
+
+    def get_fieldsets(self, request, obj=None):
+        return [
+            (None, {"fields": ["title", "slug", "summary", "body"]}),
+            (
+                "Source",
+                {"fields": ["url", "doi", "organisation", "authors", "publisher", "year"]},
+            ),
+            self.kind_fieldset,
+            ("Classification", {"fields": TAXONOMY_FIELDS}),
+            ("Publishing", {"fields": ["status", "featured", "last_reviewed_on"]}),
+            (
+                "Provenance",
+                {"fields": ["source_seen", "published_at", "created", "updated", "is_synthetic"]},
+            ),
+        ]
+
+    def get_search_results(self, request, queryset, search_term):
+        """Also find an entry by its DOI however it is pasted: a doi.org link, `doi:`, any case."""
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if DOI_PATTERN.match(normalise_doi(search_term)):
+            results |= queryset.with_doi(search_term)
+        return results, may_have_duplicates
+
+    def view_on_site(self, entry):
+        """Only published entries have a public page; drafts are previewed from the form."""
+        return entry.get_absolute_url() if entry.is_published else None
+
+    def save_model(self, request, entry, form, change):
+        super().save_model(request, entry, form, change)
+        if not change or "url" in form.changed_data:
+            self.warn_about_entries_with_the_same_link(request, entry)
+
+    def warn_about_entries_with_the_same_link(self, request, entry):
+        """Two entries may share a link (a report and its toolkit), so warn rather than refuse."""
+        others = Entry.objects.other_than(entry).with_link(entry.url)[:5]
+        if others:
+            self.message_user(
+                request,
+                format_html(
+                    "Another entry already has this link ({}): {}. Check this is not a duplicate.",
+                    entry.url,
+                    format_html_join(", ", "{}", ((admin_change_link(other),) for other in others)),
+                ),
+                messages.WARNING,
+            )
+
+    # Bulk actions. Each saves entry by entry through the model so that history records the
+    # change and its author; each reports how many entries it changed.
+
+    def apply_to_each(self, request, entries, change, done):
+        count = 0
+        for entry in entries:
+            change(entry)
+            count += 1
+        self.message_user(
+            request,
+            ngettext("%(count)d entry %(done)s.", "%(count)d entries %(done)s.", count)
+            % {"count": count, "done": done},
+            messages.SUCCESS if count else messages.INFO,
+        )
+
+    @admin.action(description="Publish selected entries", permissions=["change"])
+    def publish(self, request, queryset):
+        unpublished = queryset.exclude(status=Status.PUBLISHED)
+        self.apply_to_each(request, unpublished, Entry.publish, "published")
+
+    @admin.action(description="Return selected entries to draft", permissions=["change"])
+    def return_to_draft(self, request, queryset):
+        not_drafts = queryset.exclude(status=Status.DRAFT)
+        self.apply_to_each(request, not_drafts, Entry.return_to_draft, "returned to draft")
+
+    @admin.action(description="Archive selected entries", permissions=["change"])
+    def archive(self, request, queryset):
+        not_archived = queryset.exclude(status=Status.ARCHIVED)
+        self.apply_to_each(request, not_archived, Entry.archive, "archived")
+
+    @admin.action(description="Mark selected entries reviewed today", permissions=["change"])
+    def mark_reviewed_today(self, request, queryset):
+        today = timezone.localdate()
+        not_reviewed_today = queryset.exclude(last_reviewed_on=today)
+        self.apply_to_each(
+            request, not_reviewed_today, lambda entry: entry.mark_reviewed(today), "marked reviewed"
+        )
+
+
+@admin.register(Resource)
+class ResourceAdmin(EntryAdmin):
+    kind_fieldset = ("Resource", {"fields": ["resource_format"]})
+    kind_filters = ["resource_format"]
+
+
+@admin.register(Tool)
+class ToolAdmin(EntryAdmin):
+    kind_fieldset = ("Tool", {"fields": ["tool_format", "cost", "licence"]})
+    kind_filters = ["tool_format", "cost"]
+
+
+@admin.register(Evidence)
+class EvidenceAdmin(EntryAdmin):
+    kind_fieldset = (
+        "Evidence",
+        {
+            "fields": [
+                "study_design",
+                "evidence_strength",
+                "finding",
+                "sample_size",
+                "population",
+                "country",
+            ]
+        },
+    )
+    kind_filters = ["study_design", "evidence_strength"]

@@ -1,0 +1,471 @@
+"""The curators' admin: the kind screens, their forms, bulk actions, history, taxonomies."""
+
+import datetime
+
+import pytest
+from django.contrib.messages import get_messages
+from django.urls import reverse
+from django.utils import timezone
+
+from resources.models import Entry, Kind, Status, Topic
+from tests.factories import EntryFactory, TopicFactory
+
+pytestmark = pytest.mark.django_db
+
+KINDS = [Kind.RESOURCE, Kind.TOOL, Kind.EVIDENCE]
+KIND_ONLY_FIELD = {Kind.RESOURCE: "resource_format", Kind.TOOL: "tool_format",
+                   Kind.EVIDENCE: "study_design"}  # fmt: skip
+
+
+@pytest.fixture
+def curator_client(client, curator):
+    client.force_login(curator)
+    return client
+
+
+def admin_url(kind, view, *args):
+    return reverse(f"admin:resources_{kind}_{view}", args=args)
+
+
+def messages_of(response):
+    return [str(message) for message in get_messages(response.wsgi_request)]
+
+
+def entry_form_data(**overrides):
+    """What a curator types into the add form of an evidence entry, with `overrides`."""
+    data = {
+        "title": "Peer support for people with severe mental illness",
+        "slug": "peer-support-for-people-with-severe-mental-illness",
+        "summary": "A systematic review of randomised trials of peer support.",
+        "body": "",
+        "url": "https://example.org/review",
+        "doi": "",
+        "organisation": "",
+        "authors": "Lloyd-Evans B, Mayo-Wilson E",
+        "publisher": "BMC Psychiatry",
+        "year": "2014",
+        "study_design": "systematic_review",
+        "evidence_strength": "moderate",
+        "finding": "",
+        "sample_size": "",
+        "population": "",
+        "country": "",
+        "status": Status.DRAFT,
+        "last_reviewed_on": "",
+        "source_seen": "",
+    }
+    data.update(overrides)
+    return data
+
+
+# ---------------------------------------------------------------------------------------------
+# The three screens
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_curator_sees_only_entries_of_the_screens_kind_in_its_list(curator_client, kind):
+    for each_kind in KINDS:
+        EntryFactory(kind=each_kind, title=f"A {each_kind} entry")
+
+    response = curator_client.get(admin_url(kind, "changelist"))
+
+    assert response.status_code == 200
+    assert response.context["cl"].result_count == 1
+    assert f"A {kind} entry" in response.text
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_the_add_form_shows_the_kinds_own_fields_and_never_asks_for_the_kind(curator_client, kind):
+    response = curator_client.get(admin_url(kind, "add"))
+
+    assert response.status_code == 200
+    fields = response.context["adminform"].form.fields
+    assert "kind" not in fields
+    assert KIND_ONLY_FIELD[kind] in fields
+    assert not {KIND_ONLY_FIELD[other] for other in KINDS if other != kind} & set(fields)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_curator_opens_the_change_form_of_an_entry(curator_client, kind):
+    entry = EntryFactory(kind=kind, title="Entry to edit")
+
+    response = curator_client.get(admin_url(kind, "change", entry.pk))
+
+    assert response.status_code == 200
+    assert "Entry to edit" in response.text
+
+
+def test_an_entry_added_on_the_evidence_screen_is_evidence_with_its_topics(curator_client):
+    topics = [TopicFactory(name="Mental health"), TopicFactory(name="Carers")]
+
+    response = curator_client.post(
+        admin_url(Kind.EVIDENCE, "add"),
+        entry_form_data(topics=[topic.pk for topic in topics]),
+    )
+
+    assert response.status_code == 302
+    entry = Entry.objects.get(slug="peer-support-for-people-with-severe-mental-illness")
+    assert entry.kind == Kind.EVIDENCE
+    assert set(entry.topics.all()) == set(topics)
+    creation = entry.history.earliest("history_date")
+    assert (creation.history_type, creation.history_user.username) == ("+", "curator")
+
+
+def test_the_taxonomy_pickers_are_autocomplete_widgets(curator_client):
+    response = curator_client.get(admin_url(Kind.EVIDENCE, "add"))
+
+    assert 'class="admin-autocomplete' in response.text
+    assert response.text.count("data-ajax--url") == 5
+
+
+def test_the_topic_autocomplete_finds_terms_by_name_for_a_curator(curator_client):
+    TopicFactory(name="Mental health")
+    TopicFactory(name="Diabetes")
+
+    response = curator_client.get(
+        reverse("admin:autocomplete"),
+        {"app_label": "resources", "model_name": "evidence", "field_name": "topics",
+         "term": "ment"},
+    )  # fmt: skip
+
+    assert response.status_code == 200
+    assert [result["text"] for result in response.json()["results"]] == ["Mental health"]
+
+
+def test_a_published_entry_has_a_view_on_site_link_to_its_public_page(curator_client):
+    entry = EntryFactory(kind=Kind.TOOL, status=Status.PUBLISHED)
+
+    response = curator_client.get(admin_url(Kind.TOOL, "change", entry.pk))
+
+    assert response.context["has_absolute_url"]
+    assert entry.get_absolute_url() in response.text
+
+
+def test_a_draft_has_no_view_on_site_link(curator_client):
+    entry = EntryFactory(kind=Kind.TOOL, status=Status.DRAFT)
+
+    response = curator_client.get(admin_url(Kind.TOOL, "change", entry.pk))
+
+    assert not response.context["has_absolute_url"]
+
+
+def test_synthetic_entries_can_be_listed_apart_from_real_ones(curator_client):
+    EntryFactory(title="A real report")
+    EntryFactory(title="A generated report", is_synthetic=True)
+
+    synthetic = curator_client.get(admin_url(Kind.RESOURCE, "changelist"), {"origin": "synthetic"})
+    real = curator_client.get(admin_url(Kind.RESOURCE, "changelist"), {"origin": "real"})
+
+    assert [entry.title for entry in synthetic.context["cl"].result_list] == ["A generated report"]
+    assert [entry.title for entry in real.context["cl"].result_list] == ["A real report"]
+
+
+def test_searching_by_a_doi_link_finds_the_entry_with_that_doi(curator_client):
+    EntryFactory(kind=Kind.EVIDENCE, title="The trial", doi="10.1186/S12888-020-02923-3")
+    EntryFactory(kind=Kind.EVIDENCE, title="Another study")
+
+    response = curator_client.get(
+        admin_url(Kind.EVIDENCE, "changelist"), {"q": "https://doi.org/10.1186/s12888-020-02923-3"}
+    )
+
+    assert [entry.title for entry in response.context["cl"].result_list] == ["The trial"]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_the_changelist_needs_the_same_queries_for_many_entries_as_for_few(
+    curator_client, kind, django_assert_max_num_queries
+):
+    topic = TopicFactory()
+    EntryFactory.create_batch(3, kind=kind, topics=[topic])
+    with django_assert_max_num_queries(25) as few:
+        curator_client.get(admin_url(kind, "changelist"))
+
+    EntryFactory.create_batch(40, kind=kind, topics=[topic])
+    with django_assert_max_num_queries(25) as many:
+        response = curator_client.get(admin_url(kind, "changelist"))
+
+    assert response.context["cl"].result_count == 43
+    assert len(many.captured_queries) == len(few.captured_queries)
+
+
+# ---------------------------------------------------------------------------------------------
+# Bad input
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("doi", "not a doi"),
+        ("doi", "https://doi.org/banana"),
+        ("url", "not a link"),
+        ("url", "javascript:alert(1)"),
+        ("year", "1850"),
+        ("year", str(timezone.now().year + 2)),
+        ("year", "twenty twenty"),
+    ],
+)
+def test_an_invalid_value_is_a_form_error_and_nothing_is_saved(curator_client, field, value):
+    response = curator_client.post(
+        admin_url(Kind.EVIDENCE, "add"), entry_form_data(**{field: value})
+    )
+
+    assert response.status_code == 200
+    assert field in response.context["adminform"].form.errors
+    assert not Entry.objects.exists()
+
+
+def test_a_duplicate_slug_is_a_clear_form_error(curator_client):
+    EntryFactory(slug="peer-support-for-people-with-severe-mental-illness")
+
+    response = curator_client.post(admin_url(Kind.EVIDENCE, "add"), entry_form_data())
+
+    assert response.context["adminform"].form.errors["slug"] == [
+        "Another entry already uses this slug (web address): choose another."
+    ]
+    assert Entry.objects.count() == 1
+
+
+def test_a_doi_already_on_another_entry_is_a_form_error_naming_that_entry(curator_client):
+    EntryFactory(kind=Kind.EVIDENCE, title="The original review", doi="10.1186/1471-244x-14-39")
+
+    response = curator_client.post(
+        admin_url(Kind.EVIDENCE, "add"),
+        entry_form_data(doi="https://doi.org/10.1186/1471-244X-14-39"),
+    )
+
+    assert response.status_code == 200
+    [error] = response.context["adminform"].form.errors["doi"]
+    assert "Another entry already has this DOI" in error
+    assert "The original review" in error
+    assert Entry.objects.count() == 1
+
+
+def test_saving_an_entry_keeps_its_own_doi_without_calling_it_a_duplicate(curator_client):
+    entry = EntryFactory(kind=Kind.EVIDENCE, doi="10.1186/1471-244x-14-39")
+    data = entry_form_data(title=entry.title, slug=entry.slug, doi="doi:10.1186/1471-244X-14-39")
+
+    response = curator_client.post(admin_url(Kind.EVIDENCE, "change", entry.pk), data)
+
+    assert response.status_code == 302
+    entry.refresh_from_db()
+    assert entry.doi == "10.1186/1471-244x-14-39"
+
+
+def test_a_link_already_on_another_entry_is_saved_with_a_warning(curator_client):
+    EntryFactory(title="The same report", url="https://example.org/review/")
+
+    response = curator_client.post(
+        admin_url(Kind.EVIDENCE, "add"), entry_form_data(url="https://example.org/review")
+    )
+
+    assert response.status_code == 302
+    assert Entry.objects.count() == 2
+    [warning] = [m for m in get_messages(response.wsgi_request) if m.level_tag == "warning"]
+    assert "Another entry already has this link" in str(warning)
+    assert "The same report" in str(warning)
+
+
+def test_a_new_link_no_other_entry_has_brings_no_warning(curator_client):
+    EntryFactory(url="https://example.org/something-else")
+
+    response = curator_client.post(admin_url(Kind.EVIDENCE, "add"), entry_form_data())
+
+    assert response.status_code == 302
+    assert not [m for m in get_messages(response.wsgi_request) if m.level_tag == "warning"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Bulk actions
+# ---------------------------------------------------------------------------------------------
+
+
+def run_action(client, kind, action, entries):
+    return client.post(
+        admin_url(kind, "changelist"),
+        {"action": action, "_selected_action": [entry.pk for entry in entries]},
+        follow=True,
+    )
+
+
+def test_publishing_drafts_in_bulk_publishes_them_with_a_date_and_a_history_record(
+    curator_client,
+):
+    drafts = EntryFactory.create_batch(2, kind=Kind.EVIDENCE, status=Status.DRAFT)
+    already_published = EntryFactory(kind=Kind.EVIDENCE, status=Status.PUBLISHED)
+
+    response = run_action(curator_client, Kind.EVIDENCE, "publish", [*drafts, already_published])
+
+    assert "2 entries published." in messages_of(response)
+    for draft in drafts:
+        draft.refresh_from_db()
+        assert draft.status == Status.PUBLISHED
+        assert draft.published_at is not None
+        latest = draft.history.first()
+        assert (latest.status, latest.history_user.username) == (Status.PUBLISHED, "curator")
+
+
+def test_republishing_keeps_the_date_an_entry_was_first_published(curator_client):
+    first_published = timezone.now() - datetime.timedelta(days=30)
+    entry = EntryFactory(status=Status.ARCHIVED, published_at=first_published)
+
+    run_action(curator_client, Kind.RESOURCE, "publish", [entry])
+
+    entry.refresh_from_db()
+    assert (entry.status, entry.published_at) == (Status.PUBLISHED, first_published)
+
+
+def test_returning_entries_to_draft_records_who_did_it(curator_client):
+    entry = EntryFactory(kind=Kind.TOOL, status=Status.PUBLISHED)
+
+    response = run_action(curator_client, Kind.TOOL, "return_to_draft", [entry])
+
+    assert "1 entry returned to draft." in messages_of(response)
+    entry.refresh_from_db()
+    assert entry.status == Status.DRAFT
+    assert entry.history.first().history_user.username == "curator"
+
+
+def test_archiving_entries_changes_their_status_and_records_it(curator_client):
+    entries = EntryFactory.create_batch(3, status=Status.PUBLISHED)
+
+    response = run_action(curator_client, Kind.RESOURCE, "archive", entries)
+
+    assert "3 entries archived." in messages_of(response)
+    assert set(Entry.objects.values_list("status", flat=True)) == {Status.ARCHIVED}
+    assert entries[0].history.first().status == Status.ARCHIVED
+
+
+def test_marking_entries_reviewed_sets_todays_date(curator_client):
+    entries = EntryFactory.create_batch(2, last_reviewed_on=datetime.date(2020, 1, 1))
+
+    response = run_action(curator_client, Kind.RESOURCE, "mark_reviewed_today", entries)
+
+    assert "2 entries marked reviewed." in messages_of(response)
+    assert set(Entry.objects.values_list("last_reviewed_on", flat=True)) == {timezone.localdate()}
+    assert entries[0].history.first().last_reviewed_on == timezone.localdate()
+
+
+def test_an_action_that_changes_nothing_says_so(curator_client):
+    entry = EntryFactory(status=Status.ARCHIVED)
+
+    response = run_action(curator_client, Kind.RESOURCE, "archive", [entry])
+
+    assert "0 entries archived." in messages_of(response)
+    assert entry.history.count() == 1
+
+
+def test_an_action_only_touches_entries_of_the_screens_kind(curator_client):
+    tool = EntryFactory(kind=Kind.TOOL, status=Status.DRAFT)
+
+    run_action(curator_client, Kind.EVIDENCE, "publish", [tool])
+
+    tool.refresh_from_db()
+    assert tool.status == Status.DRAFT
+
+
+# ---------------------------------------------------------------------------------------------
+# History
+# ---------------------------------------------------------------------------------------------
+
+
+def test_the_history_screen_shows_who_changed_an_entry(curator_client):
+    entry = EntryFactory(kind=Kind.EVIDENCE, status=Status.DRAFT)
+    run_action(curator_client, Kind.EVIDENCE, "publish", [entry])
+
+    response = curator_client.get(admin_url(Kind.EVIDENCE, "history", entry.pk))
+
+    assert response.status_code == 200
+    assert "curator" in response.text
+    assert len(response.context["page_obj"].object_list) == 2
+
+
+def test_a_curator_reverts_an_entry_to_an_earlier_version(curator_client):
+    entry = EntryFactory(
+        kind=Kind.EVIDENCE,
+        title="Peer support for people with severe mental illness",
+        slug="peer-support-for-people-with-severe-mental-illness",
+        status=Status.DRAFT,
+        url="https://example.org/review",
+        authors="Lloyd-Evans B, Mayo-Wilson E",
+        publisher="BMC Psychiatry",
+        year=2014,
+        summary="A systematic review of randomised trials of peer support.",
+        study_design="systematic_review",
+        evidence_strength="moderate",
+    )
+    original = entry.history.get()
+    curator_client.post(
+        admin_url(Kind.EVIDENCE, "change", entry.pk), entry_form_data(title="A mistaken title")
+    )
+    entry.refresh_from_db()
+    assert entry.title == "A mistaken title"
+
+    revert_url = reverse(
+        "admin:resources_evidence_simple_history", args=[entry.pk, original.history_id]
+    )
+    form = curator_client.get(revert_url).context["adminform"].form
+    assert form.initial["title"] == "Peer support for people with severe mental illness"
+    response = curator_client.post(revert_url, entry_form_data())
+
+    assert response.status_code == 302
+    entry.refresh_from_db()
+    assert entry.title == "Peer support for people with severe mental illness"
+    assert entry.history.count() == 3
+
+
+# ---------------------------------------------------------------------------------------------
+# Taxonomies
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("taxonomy", ["topic", "approach", "audience", "population", "region"])
+def test_a_curator_sees_each_taxonomy_screen(curator_client, taxonomy):
+    response = curator_client.get(reverse(f"admin:resources_{taxonomy}_changelist"))
+
+    assert response.status_code == 200
+
+
+def test_the_topic_list_counts_entries_of_every_status_in_constant_queries(
+    curator_client, django_assert_max_num_queries
+):
+    topics = TopicFactory.create_batch(30)
+    EntryFactory(topics=topics[:2], status=Status.PUBLISHED)
+    EntryFactory(topics=topics[:1], status=Status.DRAFT)
+
+    with django_assert_max_num_queries(12):
+        response = curator_client.get(reverse("admin:resources_topic_changelist"))
+
+    counts = {topic.name: topic.entry_count for topic in response.context["cl"].result_list}
+    assert counts[topics[0].name] == 2
+    assert counts[topics[1].name] == 1
+    assert counts[topics[2].name] == 0
+
+
+def test_a_curator_reorders_topics_from_the_list(curator_client):
+    first, second = TopicFactory(name="Carers"), TopicFactory(name="Dementia")
+    data = {
+        "form-TOTAL_FORMS": "2",
+        "form-INITIAL_FORMS": "2",
+        "form-0-id": first.pk,
+        "form-0-position": "20",
+        "form-1-id": second.pk,
+        "form-1-position": "10",
+        "_save": "Save",
+    }
+
+    response = curator_client.post(reverse("admin:resources_topic_changelist"), data)
+
+    assert response.status_code == 302
+    assert list(Topic.objects.values_list("name", flat=True)) == ["Dementia", "Carers"]
+
+
+def test_a_curator_adds_a_topic(curator_client):
+    response = curator_client.post(
+        reverse("admin:resources_topic_add"),
+        {"name": "Long-term conditions", "slug": "long-term-conditions", "position": "5"},
+    )
+
+    assert response.status_code == 302
+    assert Topic.objects.filter(slug="long-term-conditions").exists()
