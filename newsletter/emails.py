@@ -46,7 +46,9 @@ def newsletter_email(subscriber, *, subject, template, context=None):
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         },
     )
-    message.attach_alternative(render_to_string(f"newsletter/email/{template}.html", context), "text/html")
+    message.attach_alternative(
+        render_to_string(f"newsletter/email/{template}.html", context), "text/html"
+    )
     return message
 
 
