@@ -1,0 +1,399 @@
+"""Listing filters: the query string of /search/, /resources/, /tools/ and /evidence/.
+
+Every parameter in DESIGN.md is a filter here. Facets (checkbox lists) are OR within a facet
+and AND across facets, and know how to count their own options *disjunctively*: with every
+other facet's selection applied and their own left out, in one query per facet.
+
+Bad input never raises: unknown slugs and choices are dropped, malformed numbers and sort
+orders are reported through the form's errors and otherwise ignored.
+"""
+
+from dataclasses import dataclass
+
+import django_filters
+from django import forms
+from django.db.models import CharField, Count, TextChoices, Value
+from django.http import QueryDict
+
+from resources.models import (
+    MIN_YEAR,
+    Approach,
+    Audience,
+    Entry,
+    EvidenceStrength,
+    Kind,
+    Population,
+    Region,
+    ResourceFormat,
+    StudyDesign,
+    ToolFormat,
+    Topic,
+)
+from resources.search import MAX_QUERY_LENGTH, clean_query, search
+
+# Years outside this are typos, not filters; they are reported and ignored.
+MAX_YEAR_FILTER = 2100
+
+
+class Sort(TextChoices):
+    RELEVANCE = "relevance", "Relevance"
+    NEWEST = "newest", "Newest first"
+    OLDEST = "oldest", "Oldest first"
+    TITLE = "title", "Title (A to Z)"
+
+
+# Newest and oldest go by year of publication, then by when the entry was added.
+SORT_ORDERINGS = {
+    Sort.RELEVANCE: ["-rank", "-year", "-published_at", "-pk"],
+    Sort.NEWEST: ["-year", "-published_at", "-pk"],
+    Sort.OLDEST: ["year", "published_at", "pk"],
+    Sort.TITLE: ["title", "pk"],
+}
+
+
+@dataclass(frozen=True)
+class ActiveFilter:
+    label: str
+    value: str
+    remove_url: str
+
+
+@dataclass(frozen=True)
+class FacetOption:
+    value: str
+    label: str
+    count: int
+    selected: bool
+
+    @property
+    def disabled(self):
+        """An option that would give no results cannot be ticked (unless it already is)."""
+        return self.count == 0 and not self.selected
+
+
+@dataclass(frozen=True)
+class Facet:
+    name: str
+    legend: str
+    options: list
+
+    @property
+    def selected(self):
+        return [option for option in self.options if option.selected]
+
+
+class ForgivingMultipleChoiceField(forms.MultipleChoiceField):
+    """A multiple choice that keeps the valid values and silently drops the rest.
+
+    `?topic=mental-health&topic=nope` filters by mental health: an old bookmark whose term
+    was renamed still gives a useful page.
+    """
+
+    def clean(self, value):
+        valid = {str(key) for key, _ in self.choices}
+        kept = [v for v in self.to_python(value) if v in valid]
+        return list(dict.fromkeys(kept))
+
+
+class SearchTextField(forms.CharField):
+    """The search box: control characters removed, whitespace collapsed, 200 characters."""
+
+    def to_python(self, value):
+        return clean_query(value)
+
+
+class SearchFilter(django_filters.CharFilter):
+    field_class = SearchTextField
+
+
+class FacetFilter(django_filters.MultipleChoiceFilter):
+    """A checkbox facet: OR within it, and it can count its options for a queryset."""
+
+    field_class = ForgivingMultipleChoiceField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("distinct", False)
+        super().__init__(*args, **kwargs)
+
+    def options(self):
+        """(value, label) pairs, in display order."""
+        return list(self.extra["choices"])
+
+    def counts(self, entries):
+        """{value: number of `entries` having it}, in one query."""
+        raise NotImplementedError
+
+    def facet(self, entries, selected):
+        counts = self.counts(entries)
+        return Facet(
+            name=self.field_name,
+            legend=self.label,
+            options=[
+                FacetOption(value, label, counts.get(value, 0), value in selected)
+                for value, label in self.options()
+            ],
+        )
+
+
+class ChoiceFacetFilter(FacetFilter):
+    """A facet over a choice column of Entry (kind, study design, formats)."""
+
+    def filter(self, qs, value):
+        return qs.filter(**{f"{self.field_name}__in": value}) if value else qs
+
+    def counts(self, entries):
+        rows = entries.order_by().values_list(self.field_name).annotate(count=Count("pk"))
+        return dict(rows)
+
+
+class TermFacetFilter(FacetFilter):
+    """A facet over one taxonomy (topics, approaches, …): term slugs, matched by subquery
+    on the many-to-many table so an entry with two selected terms is listed once."""
+
+    def __init__(self, *args, relation, **kwargs):
+        self.relation = relation
+        kwargs.setdefault("choices", [])  # filled per request from the database
+        super().__init__(*args, **kwargs)
+
+    @property
+    def through(self):
+        return Entry._meta.get_field(self.relation).remote_field.through
+
+    @property
+    def term_field(self):
+        return Entry._meta.get_field(self.relation).m2m_reverse_field_name()
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        matching = self.through.objects.filter(**{f"{self.term_field}__slug__in": value})
+        return qs.filter(pk__in=matching.values("entry_id"))
+
+    def counts(self, entries):
+        # Each (entry, term) pair is one row of the through table, so this counts entries.
+        rows = (
+            self.through.objects.filter(entry_id__in=entries.values("pk"))
+            .values_list(f"{self.term_field}__slug")
+            .annotate(count=Count("entry_id"))
+            .order_by()
+        )
+        return dict(rows)
+
+
+class YearFilter(django_filters.NumberFilter):
+    field_class = forms.IntegerField
+
+
+TAXONOMIES = {
+    "topic": ("topics", Topic),
+    "approach": ("approaches", Approach),
+    "audience": ("audiences", Audience),
+    "population": ("populations", Population),
+    "region": ("regions", Region),
+}
+
+
+def term_choices():
+    """{"topic": [(slug, name), …], …} for every taxonomy, in display order, in one query."""
+    rows = None
+    for facet, (_relation, model) in TAXONOMIES.items():
+        terms = model.objects.order_by().values_list(
+            Value(facet, output_field=CharField()), "position", "name", "slug"
+        )
+        rows = terms if rows is None else rows.union(terms, all=True)
+    choices = {facet: [] for facet in TAXONOMIES}
+    for facet, _position, name, slug in sorted(rows):
+        choices[facet].append((slug, name))
+    return choices
+
+
+class ListingForm(forms.Form):
+    """Form fields that are not filters: the sort order (the page is the paginator's)."""
+
+    sort = forms.ChoiceField(
+        choices=Sort.choices,
+        required=False,
+        label="Sort by",
+        error_messages={"invalid_choice": "That sort order is not one we offer."},
+    )
+
+
+def _year_filter(lookup, label):
+    return YearFilter(
+        field_name="year",
+        lookup_expr=lookup,
+        label=label,
+        min_value=MIN_YEAR,
+        max_value=MAX_YEAR_FILTER,
+        error_messages={
+            "invalid": "Enter a year as four digits, such as 2019.",
+            "min_value": f"Enter a year from {MIN_YEAR} onwards.",
+            "max_value": f"Enter a year before {MAX_YEAR_FILTER}.",
+        },
+    )
+
+
+class EntryFilterSet(django_filters.FilterSet):
+    """What every listing shares: search, the five taxonomies, the year range and sort."""
+
+    q = SearchFilter(method="filter_search", label="Search", max_length=MAX_QUERY_LENGTH)
+    topic = TermFacetFilter(relation="topics", label="Topic")
+    approach = TermFacetFilter(relation="approaches", label="Approach")
+    audience = TermFacetFilter(relation="audiences", label="Audience")
+    population = TermFacetFilter(relation="populations", label="Population")
+    region = TermFacetFilter(relation="regions", label="Region")
+    year_min = _year_filter("gte", "From year")
+    year_max = _year_filter("lte", "To year")
+
+    class Meta:
+        model = Entry
+        fields = []
+        form = ListingForm
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for facet, choices in term_choices().items():
+            self.filters[facet].extra["choices"] = choices
+
+    def filter_search(self, queryset, name, value):
+        return search(queryset, value)
+
+    # -- reading the cleaned query string ---------------------------------------------------
+
+    @property
+    def cleaned(self):
+        """The valid part of the query string (invalid fields are left out)."""
+        self.form.is_valid()
+        return self.form.cleaned_data
+
+    @property
+    def query(self):
+        return self.cleaned.get("q", "")
+
+    @property
+    def sort(self):
+        """The sort order in force: the one asked for, else relevance when searching."""
+        sort = self.cleaned.get("sort")
+        default = Sort.RELEVANCE if self.query else Sort.NEWEST
+        if not sort or (sort == Sort.RELEVANCE and not self.query):
+            return default
+        return sort
+
+    @property
+    def sort_options(self):
+        """(value, label, selected) for the sort select. The first option, value "", is the
+        default, so a new search falls back to relevance rather than keeping "newest"."""
+        default = Sort.RELEVANCE if self.query else Sort.NEWEST
+        options = [("", default.label)] + [
+            (sort.value, sort.label) for sort in Sort if sort not in (default, Sort.RELEVANCE)
+        ]
+        selected = "" if self.sort == default else self.sort
+        return [(value, label, value == selected) for value, label in options]
+
+    @property
+    def facet_filters(self):
+        """The facets in display order: the listing's own (kind, formats) before taxonomies."""
+        facets = [(n, f) for n, f in self.filters.items() if isinstance(f, FacetFilter)]
+        return dict(sorted(facets, key=lambda item: isinstance(item[1], TermFacetFilter)))
+
+    # -- querysets ----------------------------------------------------------------------------
+
+    def _apply_filters(self, queryset, leave_out=None):
+        for name, value in self.cleaned.items():
+            if name in self.filters and name != leave_out:
+                queryset = self.filters[name].filter(queryset, value)
+        return queryset
+
+    def filter_queryset(self, queryset):
+        queryset = self._apply_filters(queryset)
+        if "rank" not in queryset.query.annotations:
+            queryset = search(queryset, "")
+        return queryset.order_by(*SORT_ORDERINGS[self.sort])
+
+    @property
+    def facets(self):
+        """Every facet with each option's disjunctive count: one query per facet."""
+        if not hasattr(self, "_facets"):
+            self._facets = [
+                facet_filter.facet(
+                    self._apply_filters(self.queryset.all(), leave_out=name),
+                    self.cleaned.get(name, []),
+                )
+                for name, facet_filter in self.facet_filters.items()
+            ]
+        return self._facets
+
+    # -- describing the page ------------------------------------------------------------------
+
+    @property
+    def active_filters(self):
+        """What narrows the list, each with the link that removes it."""
+        active = []
+        if self.query:
+            active.append(ActiveFilter("Search", f"“{self.query}”", self._without("q")))
+        for facet in self.facets:
+            active.extend(
+                ActiveFilter(facet.legend, option.label, self._without(facet.name, option.value))
+                for option in facet.selected
+            )
+        for name in ("year_min", "year_max"):
+            year = self.cleaned.get(name)
+            if year is not None:
+                label = self.filters[name].label
+                active.append(ActiveFilter(label, str(year), self._without(name)))
+        return active
+
+    @property
+    def is_filtered(self):
+        return bool(self.active_filters)
+
+    def _without(self, name, value=None):
+        """A link to this listing without `name` (or just its `value`), back on page 1.
+
+        Built from the valid filters only, so malformed parameters do not travel on."""
+        state = QueryDict(mutable=True)
+        for key, cleaned in self.cleaned.items():
+            values = cleaned if isinstance(cleaned, list) else [cleaned]
+            values = [str(v) for v in values if v not in (None, "")]
+            if key == name:
+                values = [] if value is None else [v for v in values if v != value]
+            if values:
+                state.setlist(key, values)
+        return f"?{state.urlencode()}" if state else "?"
+
+
+class SearchFilterSet(EntryFilterSet):
+    """/search/: every kind, with a kind facet."""
+
+    kind = ChoiceFacetFilter(field_name="kind", label="Kind", choices=Kind.choices)
+
+
+class EvidenceFilterSet(EntryFilterSet):
+    study_design = ChoiceFacetFilter(label="Study design", choices=StudyDesign.choices)
+    evidence_strength = ChoiceFacetFilter(
+        label="Strength of evidence", choices=EvidenceStrength.choices
+    )
+
+
+class ToolFilterSet(EntryFilterSet):
+    tool_format = ChoiceFacetFilter(label="Format", choices=ToolFormat.choices)
+
+
+class ResourceFilterSet(EntryFilterSet):
+    resource_format = ChoiceFacetFilter(label="Format", choices=ResourceFormat.choices)
+
+
+FILTERSETS = {
+    None: SearchFilterSet,
+    Kind.RESOURCE: ResourceFilterSet,
+    Kind.TOOL: ToolFilterSet,
+    Kind.EVIDENCE: EvidenceFilterSet,
+}
+
+
+def listing_filterset(data, kind=None):
+    """The FilterSet for one listing over what the public may see: all kinds or one kind."""
+    entries = Entry.objects.published().for_listing()
+    if kind:
+        entries = entries.of_kind(kind)
+    return FILTERSETS[kind](data, queryset=entries)
