@@ -1,32 +1,80 @@
 """Public catalogue views: listings of every kind, search, and detail pages."""
 
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.generic import ListView
 
 from resources.citations import Citation
-from resources.models import Entry
+from resources.filters import listing_filterset
+from resources.models import KIND_PLURALS, Entry, Kind
+
+
+class ForgivingPaginator(Paginator):
+    """A paginator that turns any `?page=` value into a page that exists: junk and numbers
+    below 1 give the first page, numbers past the end give the last."""
+
+    def validate_number(self, number):
+        try:
+            number = int(number)
+        except (TypeError, ValueError, OverflowError):
+            return 1
+        return min(max(number, 1), self.num_pages)
 
 
 class EntryListView(ListView):
-    """A listing of published entries. Filters and search build on this."""
+    """What every listing shares: a FilterSet built from the query string, 20 per page."""
 
     template_name = "resources/entry_list.html"
     context_object_name = "entries"
     paginate_by = 20
+    paginator_class = ForgivingPaginator
     kind = None
+    heading = "Search the library"
+    introduction = "Every resource, tool and piece of evidence in the library."
 
     def get_queryset(self):
-        entries = Entry.objects.published().for_listing().newest_first()
-        return entries.of_kind(self.kind) if self.kind else entries
+        self.filterset = listing_filterset(self.request.GET, kind=self.kind)
+        return self.filterset.qs
+
+    def paginate_queryset(self, queryset, page_size):
+        paginator = self.get_paginator(queryset, page_size)
+        page = paginator.page(paginator.validate_number(self.request.GET.get("page")))
+        return paginator, page, page.object_list, page.has_other_pages()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        page = context["page_obj"]
+        context.update(
+            page_range=page.paginator.get_elided_page_range(page.number, on_each_side=2),
+            filterset=self.filterset,
+            kind=self.kind,
+            heading=self.heading,
+            introduction=self.introduction,
+        )
+        return context
 
 
 class SearchView(EntryListView):
-    pass
+    """/search/: every kind, with a kind facet."""
 
 
 class KindListView(EntryListView):
-    pass
+    """/resources/, /tools/, /evidence/: one kind, with that kind's own facets."""
+
+    INTRODUCTIONS = {
+        Kind.RESOURCE: "Guides, reports, toolkits, videos and courses about peer support.",
+        Kind.TOOL: "Templates, outcome measures, evaluation frameworks and checklists.",
+        Kind.EVIDENCE: "Research on peer support: reviews, trials, evaluations and more.",
+    }
+
+    @property
+    def heading(self):
+        return KIND_PLURALS[self.kind]
+
+    @property
+    def introduction(self):
+        return self.INTRODUCTIONS[self.kind]
 
 
 def entry_detail(request, slug, kind):
