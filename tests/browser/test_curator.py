@@ -1,0 +1,115 @@
+"""A curator's day in a real browser, under the site's strict Content Security Policy."""
+
+import importlib
+
+import pytest
+from django.apps import apps
+from django.contrib.auth.models import Group
+from playwright.sync_api import expect
+
+from resources.models import Entry, Kind, Status
+from tests.conftest import CURATOR_PASSWORD
+from tests.factories import TopicFactory
+
+curators_migration = importlib.import_module("resources.migrations.0003_curators_group")
+
+
+@pytest.fixture
+def curator(django_user_model, transactional_db):
+    """A curator, with the Curators group made again by its migration: browser tests run in
+    transactional tests, which empty every table (the migration's group too) after each test."""
+    curators_migration.create_curators_group(apps, None)
+    user = django_user_model.objects.create_user(
+        "curator", "curator@example.org", CURATOR_PASSWORD, is_staff=True
+    )
+    user.groups.add(Group.objects.get(name="Curators"))
+    return user
+
+
+@pytest.fixture
+def csp_violations(page):
+    """Every Content Security Policy violation the browser reports on the page."""
+    violations = []
+    page.on(
+        "console",
+        lambda message: (
+            violations.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    return violations
+
+
+def log_in(page):
+    page.goto("/admin/login/?next=/admin/")
+    page.locator("#id_username").fill("curator")
+    page.locator("#id_password").fill(CURATOR_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("link", name="Evidence", exact=True)).to_be_visible()
+
+
+def choose_in_autocomplete(page, field, typed, option):
+    """Pick `option` in the select2 autocomplete widget of `field` by typing `typed`."""
+    page.locator(f"#id_{field} + .select2-container").click()
+    search = page.locator(".select2-container--open .select2-search__field")
+    search.fill(typed)
+    page.locator(".select2-results__option", has_text=option).click()
+
+
+def test_a_curator_adds_evidence_with_topics_publishes_it_and_opens_it_on_the_site(
+    page, curator, csp_violations
+):
+    TopicFactory(name="Mental health")
+    TopicFactory(name="Carers")
+    TopicFactory(name="Diabetes")
+    log_in(page)
+
+    page.goto("/admin/resources/evidence/add/")
+    page.locator("#id_title").press_sequentially("Peer support for carers of people with dementia")
+    expect(page.locator("#id_slug")).to_have_value(
+        "peer-support-for-carers-of-people-with-dementia"
+    )
+    page.locator("#id_summary").fill("A qualitative study of carers' peer support groups.")
+    page.locator("#id_url").fill("https://example.org/carers-study")
+    page.locator("#id_year").fill("2021")
+    page.locator("#id_study_design").select_option(label="Qualitative")
+    choose_in_autocomplete(page, "topics", "ment", "Mental health")
+    choose_in_autocomplete(page, "topics", "car", "Carers")
+    page.get_by_role("button", name="Save", exact=True).click()
+
+    expect(page.locator(".messagelist .success")).to_contain_text("was added successfully")
+    entry = Entry.objects.get(slug="peer-support-for-carers-of-people-with-dementia")
+    assert (entry.kind, entry.status) == (Kind.EVIDENCE, Status.DRAFT)
+    assert sorted(entry.topics.values_list("name", flat=True)) == ["Carers", "Mental health"]
+
+    page.get_by_role("row", name="Peer support for carers").get_by_role("checkbox").check()
+    page.locator("select[name=action]").select_option(label="Publish selected entries")
+    page.get_by_role("button", name="Go").click()
+    expect(page.locator(".messagelist .success")).to_have_text("1 entry published.")
+
+    page.get_by_role("link", name="Peer support for carers of people with dementia").click()
+    page.get_by_role("link", name="View on site").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Peer support for carers of people with dementia"
+    )
+    assert page.url.endswith("/evidence/peer-support-for-carers-of-people-with-dementia/")
+    assert csp_violations == []
+
+
+def test_a_published_entry_is_visible_to_the_public_after_the_curator_publishes_it(
+    page, curator, browser, live_server
+):
+    Entry.objects.create(
+        kind=Kind.TOOL, title="Outcome star", slug="outcome-star", summary="A measure."
+    )
+    log_in(page)
+    page.goto("/admin/resources/tool/")
+    page.get_by_role("row", name="Outcome star").get_by_role("checkbox").check()
+    page.locator("select[name=action]").select_option(label="Publish selected entries")
+    page.get_by_role("button", name="Go").click()
+    expect(page.locator(".messagelist .success")).to_have_text("1 entry published.")
+
+    visitor = browser.new_context(base_url=live_server.url).new_page()
+    response = visitor.goto("/tools/outcome-star/")
+    assert response.status == 200
+    expect(visitor.get_by_role("heading", level=1)).to_have_text("Outcome star")
+    visitor.context.close()
