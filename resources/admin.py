@@ -167,6 +167,11 @@ class EntryAdmin(SimpleHistoryAdmin):
         """Only published entries have a public page; drafts are previewed from the form."""
         return entry.get_absolute_url() if entry.is_published else None
 
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and not obj.is_published:
+            context["preview_url"] = obj.get_absolute_url()
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
     def save_model(self, request, entry, form, change):
         super().save_model(request, entry, form, change)
         if not change or "url" in form.changed_data:

@@ -142,12 +142,15 @@ def test_a_published_entry_has_a_view_on_site_link_to_its_public_page(curator_cl
     assert entry.get_absolute_url() in response.text
 
 
-def test_a_draft_has_no_view_on_site_link(curator_client):
+def test_a_draft_has_a_preview_link_instead_of_view_on_site(curator_client):
     entry = EntryFactory(kind=Kind.TOOL, status=Status.DRAFT)
 
     response = curator_client.get(admin_url(Kind.TOOL, "change", entry.pk))
 
     assert not response.context["has_absolute_url"]
+    assert f'<a href="{entry.get_absolute_url()}" class="viewsitelink">Preview (draft)</a>' in (
+        response.text
+    )
 
 
 def test_synthetic_entries_can_be_listed_apart_from_real_ones(curator_client):
