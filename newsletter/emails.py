@@ -1,11 +1,16 @@
 """Every email the newsletter sends, built in one place so each carries the unsubscribe headers."""
 
+import logging
+import smtplib
+
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 
 from newsletter.tokens import CONFIRM_MAX_AGE, make_confirm_token, make_unsubscribe_token
+
+logger = logging.getLogger(__name__)
 
 
 def absolute_url(path):
@@ -53,8 +58,12 @@ def newsletter_email(subscriber, *, subject, template, context=None):
 
 
 def send_confirmation(subscriber):
-    """Send the double opt-in email and note when, so repeated signups do not flood the inbox."""
-    newsletter_email(
+    """Send the double opt-in email and note when, so repeated signups do not flood the inbox.
+
+    An address the mail server refuses is a typing mistake, not a fault: it is logged and the
+    person sees the usual page (which never says whether mail went out).
+    """
+    message = newsletter_email(
         subscriber,
         subject=f"Confirm your subscription to the {settings.SITE_NAME} newsletter",
         template="confirm",
@@ -62,5 +71,12 @@ def send_confirmation(subscriber):
             "confirm_url": confirm_url(subscriber),
             "expiry_days": CONFIRM_MAX_AGE.days,
         },
-    ).send()
+    )
+    try:
+        message.send()
+    except smtplib.SMTPRecipientsRefused:
+        logger.warning(
+            "The mail server refused a newsletter confirmation (subscriber %s)", subscriber.pk
+        )
+        return
     subscriber.record_confirmation_sent()

@@ -1,6 +1,13 @@
 """Signing up: the form, the "check your email" page, abuse handling and bad input."""
 
 import datetime
+import os
+import re
+import smtplib
+import subprocess
+import sys
+from pathlib import Path
+from unittest import mock
 
 import pytest
 from django.core import mail
@@ -236,3 +243,60 @@ def test_the_home_page_has_the_compact_signup_form(client):
     assert 'id="newsletter-cta-email"' in html
     assert CONSENT_TEXT in html
     assert 'href="/newsletter/"' in html
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"email": "ann@example.org", "consent": "on", "name": "Ann\x00"},
+        {"email": "ann\x00@example.org", "consent": "on"},
+        {"email": ["a@example.org", "b@example.org"], "consent": "on", "topics": ["' OR 1=1"]},
+        {"email": "ann@example.org", "consent": "false"},
+        {},
+    ],
+)
+def test_malformed_submissions_get_a_400_not_a_server_error(client, data):
+    response = client.post(SIGNUP_URL, data)
+    assert response.status_code == 400
+    assert not Subscriber.objects.exists()
+
+
+def test_an_address_the_mail_server_refuses_still_gets_the_usual_page(client):
+    refused = smtplib.SMTPRecipientsRefused({"ann@example.org": (550, b"No such user")})
+    with mock.patch("django.core.mail.EmailMessage.send", side_effect=refused):
+        response = sign_up(client)
+    assert response["Location"] == reverse("newsletter:check-email")
+    assert Subscriber.objects.get().last_confirmation_sent_at is None
+
+
+@pytest.mark.parametrize("path", [SIGNUP_URL, "/newsletter/check-your-email/"])
+def test_newsletter_pages_have_no_inline_styles_or_scripts(client, path):
+    html = client.get(path).content.decode()
+    assert "style=" not in html
+    assert re.search(r"<script(?![^>]*\bsrc=)", html) is None
+
+
+def test_a_filemail_email_url_with_four_slashes_writes_to_that_absolute_folder(tmp_path):
+    """django-environ drops one slash: filemail:///var/mail is the relative path var/mail."""
+    code = (
+        "import django; django.setup(); from django.conf import settings;"
+        "print(settings.EMAIL_BACKEND); print(settings.EMAIL_FILE_PATH)"
+    )
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "hub.settings",
+        "DEBUG": "1",
+        "EMAIL_URL": f"filemail:///{tmp_path}",  # tmp_path is absolute: four slashes
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=Path(__file__).resolve().parent.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.stdout.split() == [
+        "django.core.mail.backends.filebased.EmailBackend",
+        str(tmp_path),
+    ], result.stderr
