@@ -66,7 +66,7 @@ FORMATS = {
 
 def split_authors(authors):
     """The authors field as a list of names: split on commas and semicolons, blanks dropped."""
-    return [name for name in AUTHOR_SEPARATORS.split(authors or "") if name]
+    return [name for name in AUTHOR_SEPARATORS.split((authors or "").strip()) if name]
 
 
 def surname_first(name):

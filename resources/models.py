@@ -65,9 +65,14 @@ def validate_year(value):
 class TermQuerySet(models.QuerySet):
     def with_published_counts(self):
         """Terms used by at least one published entry, each with `published_count`: one query."""
-        return self.annotate(
-            published_count=Count("entries", filter=Q(entries__status=Status.PUBLISHED))
-        ).filter(published_count__gt=0)
+        # Meta.ordering does not apply to aggregating queries, so it is restated here.
+        return (
+            self.annotate(
+                published_count=Count("entries", filter=Q(entries__status=Status.PUBLISHED))
+            )
+            .filter(published_count__gt=0)
+            .order_by(*self.model._meta.ordering)
+        )
 
     def with_entry_count(self):
         """Each term with `entry_count`, its entries of every status: one query for a list."""

@@ -1,0 +1,259 @@
+""" "Cite this": the formatted reference and the RIS and BibTeX files reference managers import."""
+
+import re
+
+import pytest
+
+from resources.citations import Citation, escape_bibtex, split_authors, surname_first
+from resources.models import Status
+from tests.factories import EntryFactory
+
+pytestmark = pytest.mark.django_db
+
+RIS_LINE = re.compile(r"^([A-Z][A-Z0-9])  - (.*)$")
+
+
+def parse_ris(text):
+    """A tiny RIS reader: one record as a list of (tag, value); insists on TY first, ER last."""
+    lines = text.split("\r\n")
+    assert lines[-1] == "", "the file ends with a line break"
+    tags = []
+    for line in lines[:-1]:
+        match = RIS_LINE.match(line)
+        assert match, f"not an RIS line: {line!r}"
+        tags.append((match[1], match[2]))
+    assert tags[0][0] == "TY"
+    assert tags[-1] == ("ER", "")
+    return tags
+
+
+def ris_values(tags, tag):
+    return [value for name, value in tags if name == tag]
+
+
+def parse_bibtex(text):
+    """A tiny BibTeX reader for one record: (type, key, {field: value}); braces must balance."""
+    match = re.match(r"@(\w+)\{([^,\s]+),\n", text)
+    assert match, text
+    fields, position = {}, match.end()
+    field_start = re.compile(r"\s*(\w+) = \{")
+    while True:
+        start = field_start.match(text, position)
+        if not start:
+            break
+        depth, index = 1, start.end()
+        while depth:
+            char = text[index]
+            if char == "\\":
+                index += 2
+                continue
+            depth += {"{": 1, "}": -1}.get(char, 0)
+            index += 1
+        fields[start[1]] = text[start.end() : index - 1]
+        position = index + 1 if text[index : index + 1] == "," else index
+    assert text[position:].strip() == "}", f"unparsed rest: {text[position:]!r}"
+    return match[1], match[2], fields
+
+
+def journal_article(**kwargs):
+    fields = {
+        "kind": "evidence",
+        "title": "Peer support for people with severe mental illness",
+        "slug": "peer-support-smi-review",
+        "summary": "A systematic review\nof peer support trials.",
+        "authors": "Lloyd-Evans B, Mayo-Wilson E; Harrison B",
+        "publisher": "BMC Psychiatry",
+        "year": 2014,
+        "study_design": "systematic_review",
+        "doi": "https://doi.org/10.1186/1471-244X-14-39",
+        "url": "",
+    }
+    fields.update(kwargs)
+    return EntryFactory(**fields)
+
+
+# Downloads -----------------------------------------------------------------------------------
+
+
+def test_ris_download_is_an_attachment_named_after_the_slug(client):
+    response = client.get("/evidence/peer-support-smi-review/cite.ris", follow=False)
+    assert response.status_code == 404
+    journal_article()
+    response = client.get("/evidence/peer-support-smi-review/cite.ris")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/x-research-info-systems; charset=utf-8"
+    assert response["Content-Disposition"] == 'attachment; filename="peer-support-smi-review.ris"'
+
+
+def test_bibtex_download_is_an_attachment_named_after_the_slug(client):
+    journal_article()
+    response = client.get("/evidence/peer-support-smi-review/cite.bib")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/x-bibtex; charset=utf-8"
+    assert response["Content-Disposition"] == 'attachment; filename="peer-support-smi-review.bib"'
+
+
+def test_journal_article_ris_parses_back_with_every_field(client):
+    journal_article()
+    tags = parse_ris(client.get("/evidence/peer-support-smi-review/cite.ris").content.decode())
+    assert ris_values(tags, "TY") == ["JOUR"]
+    assert ris_values(tags, "AU") == ["Lloyd-Evans, B", "Mayo-Wilson, E", "Harrison, B"]
+    assert ris_values(tags, "TI") == ["Peer support for people with severe mental illness"]
+    assert ris_values(tags, "PY") == ["2014"]
+    assert ris_values(tags, "T2") == ["BMC Psychiatry"]
+    assert ris_values(tags, "JO") == ["BMC Psychiatry"]
+    assert ris_values(tags, "DO") == ["10.1186/1471-244x-14-39"]
+    assert ris_values(tags, "UR") == ["https://doi.org/10.1186/1471-244x-14-39"]
+    assert ris_values(tags, "AB") == ["A systematic review of peer support trials."]
+
+
+def test_evaluation_report_is_cited_as_a_report_with_its_publisher():
+    entry = journal_article(study_design="evaluation", publisher="Mind", doi="")
+    tags = parse_ris(Citation(entry).ris())
+    assert ris_values(tags, "TY") == ["RPRT"]
+    assert ris_values(tags, "PB") == ["Mind"]
+    assert ris_values(tags, "JO") == []
+    assert ris_values(tags, "DO") == []
+
+
+def test_resource_in_report_format_is_cited_as_a_report():
+    entry = EntryFactory(resource_format="report", organisation="Nesta", authors="")
+    tags = parse_ris(Citation(entry).ris())
+    assert ris_values(tags, "TY") == ["RPRT"]
+    assert ris_values(tags, "AU") == ["Nesta"]
+
+
+def test_tool_is_a_generic_work_with_its_page_as_link_when_it_has_no_url():
+    tool = EntryFactory(kind="tool", slug="outcome-star", url="", authors="")
+    tags = parse_ris(Citation(tool).ris())
+    assert ris_values(tags, "TY") == ["GEN"]
+    assert ris_values(tags, "AU") == []
+    assert ris_values(tags, "UR")[0].endswith("/tools/outcome-star/")
+
+
+def test_ris_values_never_span_lines():
+    entry = journal_article(title="Two\nlines", summary="One\r\n\r\nTwo")
+    tags = parse_ris(Citation(entry).ris())
+    assert ris_values(tags, "TI") == ["Two lines"]
+    assert ris_values(tags, "AB") == ["One Two"]
+
+
+def test_journal_article_bibtex_has_every_field(client):
+    journal_article()
+    text = client.get("/evidence/peer-support-smi-review/cite.bib").content.decode()
+    entry_type, key, fields = parse_bibtex(text)
+    assert entry_type == "article"
+    assert key == "peer-support-smi-review"
+    assert fields == {
+        "author": "Lloyd-Evans, B and Mayo-Wilson, E and Harrison, B",
+        "title": "{Peer support for people with severe mental illness}",
+        "journal": "BMC Psychiatry",
+        "year": "2014",
+        "doi": "10.1186/1471-244x-14-39",
+        "url": "https://doi.org/10.1186/1471-244x-14-39",
+        "abstract": "A systematic review of peer support trials.",
+    }
+
+
+def test_bibtex_escapes_latex_special_characters():
+    entry = journal_article(title="Costs: 50% & $5 for #1 in_group {peer} ~ ^ \\ work")
+    _, _, fields = parse_bibtex(Citation(entry).bibtex())
+    assert fields["title"] == (
+        r"{Costs: 50\% \& \$5 for \#1 in\_group \{peer\} \~{} \^{} \textbackslash{} work}"
+    )
+
+
+def test_bibtex_keeps_unbalanced_braces_from_breaking_the_record():
+    entry = journal_article(summary="An unmatched { brace", url="https://example.org/a{b")
+    _, _, fields = parse_bibtex(Citation(entry).bibtex())
+    assert fields["abstract"] == r"An unmatched \{ brace"
+    assert fields["url"] == "https://example.org/a%7Bb"
+
+
+def test_report_bibtex_is_a_techreport_with_an_institution():
+    entry = journal_article(study_design="evaluation", publisher="Mind", doi="")
+    entry_type, _, fields = parse_bibtex(Citation(entry).bibtex())
+    assert entry_type == "techreport"
+    assert fields["institution"] == "Mind"
+
+
+def test_organisation_as_author_is_braced_as_one_name():
+    entry = EntryFactory(kind="tool", authors="", organisation="Mental Health Foundation")
+    entry_type, _, fields = parse_bibtex(Citation(entry).bibtex())
+    assert entry_type == "misc"
+    assert fields["author"] == "{Mental Health Foundation}"
+
+
+def test_citations_of_unpublished_entries_are_not_found_for_the_public(client):
+    journal_article(status=Status.DRAFT)
+    assert client.get("/evidence/peer-support-smi-review/cite.ris").status_code == 404
+    assert client.get("/evidence/peer-support-smi-review/cite.bib").status_code == 404
+
+
+def test_staff_may_download_citations_of_drafts(admin_client):
+    journal_article(status=Status.DRAFT)
+    assert admin_client.get("/evidence/peer-support-smi-review/cite.ris").status_code == 200
+
+
+def test_citation_under_the_wrong_kind_or_format_is_not_found(client):
+    journal_article()
+    assert client.get("/tools/peer-support-smi-review/cite.ris").status_code == 404
+    assert client.get("/evidence/peer-support-smi-review/cite.txt").status_code == 404
+
+
+def test_every_kind_offers_both_downloads(client):
+    for kind, prefix in [("resource", "resources"), ("tool", "tools"), ("evidence", "evidence")]:
+        entry = EntryFactory(kind=kind, slug=f"a-{kind}")
+        for extension in ("ris", "bib"):
+            response = client.get(f"/{prefix}/a-{kind}/cite.{extension}")
+            assert response.status_code == 200, (entry, extension)
+
+
+# The formatted reference ---------------------------------------------------------------------
+
+
+def test_reference_reads_authors_year_title_journal_and_doi():
+    assert Citation(journal_article()).reference == (
+        "Lloyd-Evans B, Mayo-Wilson E, & Harrison B (2014). "
+        "Peer support for people with severe mental illness. BMC Psychiatry. "
+        "https://doi.org/10.1186/1471-244x-14-39"
+    )
+
+
+def test_reference_without_year_or_authors_uses_the_organisation_and_nd():
+    entry = EntryFactory(
+        title="Befriending guide?", authors="", organisation="Mind", year=None,
+        url="https://mind.example/guide",
+    )  # fmt: skip
+    assert Citation(entry).reference == "Mind (n.d.). Befriending guide? https://mind.example/guide"
+
+
+def test_reference_with_two_authors_joins_them_with_an_ampersand():
+    entry = EntryFactory(authors="Jane Smith; Ali Khan", url="https://example.org")
+    assert Citation(entry).reference.startswith("Jane Smith & Ali Khan (2020). ")
+
+
+# Name handling -------------------------------------------------------------------------------
+
+
+def test_authors_split_on_commas_and_semicolons_and_drop_blanks():
+    assert split_authors(" Smith J ;Jones K,, Lee M ") == ["Smith J", "Jones K", "Lee M"]
+    assert split_authors("") == []
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("Smith JA", "Smith, JA"),
+        ("van der Berg J.A.", "van der Berg, J.A."),
+        ("Jane Smith", "Jane Smith"),
+        ("Mind", "Mind"),
+        ("World Health Organization", "World Health Organization"),
+    ],
+)
+def test_only_vancouver_style_names_are_turned_surname_first(name, expected):
+    assert surname_first(name) == expected
+
+
+def test_escape_bibtex_collapses_whitespace():
+    assert escape_bibtex("a\n  b") == "a b"
