@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.manager import SIMPLE_HISTORY_REVERSE_ATTR_NAME
 
 from resources.models import (
     DOI_PATTERN,
@@ -83,6 +84,22 @@ class EntryAdminForm(forms.ModelForm):
                 "unique": "Another entry already uses this slug (web address): choose another."
             },
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        version = getattr(self.instance, SIMPLE_HISTORY_REVERSE_ATTR_NAME, None)
+        if version is not None:
+            self.show_terms_of(version)
+
+    def show_terms_of(self, version):
+        """On the revert screen, offer the version's taxonomy terms rather than today's.
+
+        simple-history rebuilds only the plain fields of an old version; its terms are kept
+        in the version's own many-to-many history rows.
+        """
+        for name in TAXONOMY_FIELDS:
+            term_column = self._meta.model._meta.get_field(name).m2m_reverse_field_name()
+            self.initial[name] = list(getattr(version, name).values_list(term_column, flat=True))
 
     def clean_doi(self):
         # The database refuses a second entry with the same DOI; say which entry has it.

@@ -384,8 +384,10 @@ def test_the_history_screen_shows_who_changed_an_entry(curator_client):
     assert len(response.context["page_obj"].object_list) == 2
 
 
-def test_a_curator_reverts_an_entry_to_an_earlier_version(curator_client):
+def test_a_curator_reverts_an_entry_to_an_earlier_version_with_its_topics(curator_client):
+    carers, dementia = TopicFactory(name="Carers"), TopicFactory(name="Dementia")
     entry = EntryFactory(
+        topics=[carers],
         kind=Kind.EVIDENCE,
         title="Peer support for people with severe mental illness",
         slug="peer-support-for-people-with-severe-mental-illness",
@@ -398,9 +400,10 @@ def test_a_curator_reverts_an_entry_to_an_earlier_version(curator_client):
         study_design="systematic_review",
         evidence_strength="moderate",
     )
-    original = entry.history.get()
+    original = entry.history.first()
     curator_client.post(
-        admin_url(Kind.EVIDENCE, "change", entry.pk), entry_form_data(title="A mistaken title")
+        admin_url(Kind.EVIDENCE, "change", entry.pk),
+        entry_form_data(title="A mistaken title", topics=[dementia.pk]),
     )
     entry.refresh_from_db()
     assert entry.title == "A mistaken title"
@@ -410,12 +413,14 @@ def test_a_curator_reverts_an_entry_to_an_earlier_version(curator_client):
     )
     form = curator_client.get(revert_url).context["adminform"].form
     assert form.initial["title"] == "Peer support for people with severe mental illness"
-    response = curator_client.post(revert_url, entry_form_data())
+    assert form.initial["topics"] == [carers.pk]
+    response = curator_client.post(revert_url, entry_form_data(topics=form.initial["topics"]))
 
     assert response.status_code == 302
     entry.refresh_from_db()
     assert entry.title == "Peer support for people with severe mental illness"
-    assert entry.history.count() == 3
+    assert list(entry.topics.all()) == [carers]
+    assert entry.history.first().history_user.username == "curator"
 
 
 # ---------------------------------------------------------------------------------------------
