@@ -83,10 +83,14 @@ def search(entries, q):
     """
     q = clean_query(q)
     if not q:
-        return entries.annotate(rank=Value(0.0, output_field=FloatField()))
+        return _unranked(entries)
     if connections[entries.db].vendor == "postgresql":
         return _search_postgresql(entries, q)
     return _search_fallback(entries, q)
+
+
+def _unranked(entries):
+    return entries.annotate(rank=Value(0.0, output_field=FloatField()))
 
 
 def _search_postgresql(entries, q):
@@ -105,7 +109,8 @@ def _matches_any_field(forms, fields):
 def _search_fallback(entries, q):
     words = query_words(q)
     if not words:
-        return entries.none()
+        # Only punctuation: nothing to look for, as on PostgreSQL.
+        return _unranked(entries.none())
     rank = Value(0.0, output_field=FloatField())
     for forms in words:
         entries = entries.filter(_matches_any_field(forms, SEARCHED_FIELDS))
