@@ -1,17 +1,14 @@
 """The catalogue: one Entry table for resources, tools and evidence, and five taxonomies."""
 
 import datetime
-import functools
-import operator
 import re
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
-from django.db import models
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db import connections, models
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -314,37 +311,51 @@ class EntryQuerySet(models.QuerySet):
 
     def related_to(self, entry, limit=4):
         """Up to `limit` other entries sharing the most taxonomy terms with `entry`, ties newest
-        first, in one query: the terms are compared in the database, never fetched."""
-        overlaps = [self._taxonomy_overlap(entry, field) for field in TAXONOMY_FIELDS]
-        shares_a_term = functools.reduce(operator.or_, (Q(pk__in=ids) for ids, _ in overlaps))
-        shared_terms = functools.reduce(operator.add, (count for _, count in overlaps))
-        return (
-            self.filter(shares_a_term)
-            .exclude(pk=entry.pk)
-            .annotate(shared_terms=shared_terms)
-            .order_by("-shared_terms", "-published_at", "-pk")[:limit]
-        )
+        first, as a list; each has `shared_terms`. One query.
 
-    def _taxonomy_overlap(self, entry, field):
-        """For one taxonomy: the ids of entries sharing a term with `entry`, and an expression
-        counting the terms each row shares (a correlated subquery on the link table, so the
-        five taxonomies' joins never multiply rows)."""
-        m2m = self.model._meta.get_field(field)
-        links = m2m.remote_field.through.objects
-        entry_column, term_column = m2m.m2m_field_name(), m2m.m2m_reverse_field_name()
-        entry_terms = links.filter(**{entry_column: entry.pk}).values(term_column)
-        shared_links = links.filter(**{f"{term_column}__in": entry_terms})
-        count = (
-            shared_links.filter(**{entry_column: OuterRef("pk")})
-            .order_by()
-            .values(entry_column)
-            .annotate(shared=Count("pk"))
-            .values("shared")
+        Popular terms are shared by most of a large catalogue, so the count is one pass over
+        the five link tables (a GROUP BY over a UNION ALL), and only the top rows are fetched
+        whole. The ORM cannot group a union, so the SQL is assembled from ORM querysets; on
+        20,000 entries this takes less than half the time of a correlated count per entry.
+        """
+        quote = connections[self.db].ops.quote_name
+        links_sql, params = [], []
+        for field in TAXONOMY_FIELDS:
+            m2m = self.model._meta.get_field(field)
+            links = m2m.remote_field.through.objects
+            entry_column, term_column = m2m.m2m_field_name(), m2m.m2m_reverse_field_name()
+            entry_terms = links.filter(**{entry_column: entry.pk}).values(term_column)
+            entry_id = links.model._meta.get_field(entry_column).attname
+            sharing = links.filter(**{f"{term_column}__in": entry_terms}).values(entry_id)
+            sql, sql_params = sharing.query.sql_with_params()
+            links_sql.append(sql)
+            params.extend(sql_params)
+        candidates_sql, candidates_params = (
+            self.exclude(pk=entry.pk).order_by().values("pk").query.sql_with_params()
         )
-        return (
-            shared_links.values(entry_column),
-            Coalesce(Subquery(count, output_field=IntegerField()), 0),
-        )
+        params.extend(candidates_params)
+        params.append(limit)
+        table, pk = quote(self.model._meta.db_table), quote(self.model._meta.pk.column)
+        published_at = quote(self.model._meta.get_field("published_at").column)
+        # Each link table's entry column is `entry_id`, so that names the union's one column.
+        sql = f"""
+            SELECT entry.*, top.shared_terms FROM {table} entry
+            JOIN (
+                SELECT counted.entry_id, counted.shared_terms, candidate.{published_at}
+                FROM (
+                    SELECT entry_id, COUNT(*) AS shared_terms
+                    FROM ({" UNION ALL ".join(links_sql)}) shared_links
+                    GROUP BY entry_id
+                ) counted
+                JOIN {table} candidate ON candidate.{pk} = counted.entry_id
+                WHERE candidate.{pk} IN ({candidates_sql})
+                ORDER BY counted.shared_terms DESC, candidate.{published_at} DESC,
+                    candidate.{pk} DESC
+                LIMIT %s
+            ) top ON top.entry_id = entry.{pk}
+            ORDER BY top.shared_terms DESC, top.{published_at} DESC, entry.{pk} DESC
+        """
+        return list(self.model._base_manager.raw(sql, params))
 
 
 class KindManager(models.Manager.from_queryset(EntryQuerySet)):
