@@ -20,17 +20,13 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from resources.models import (
-    Approach,
-    Audience,
+    TAXONOMY_FIELDS,
     Entry,
     Kind,
-    Population,
-    Region,
     ResourceFormat,
     Status,
     StudyDesign,
     ToolFormat,
-    Topic,
     normalise_doi,
 )
 
@@ -38,14 +34,8 @@ DEMO_DATA_DIR = Path(__file__).resolve().parent / "demo_data"
 ITEMS_FILE = DEMO_DATA_DIR / "peer_support_items.json"
 TAXONOMY_FILE = DEMO_DATA_DIR / "taxonomy.json"
 
-# Keys of taxonomy.json, which are also the names of Entry's many-to-many fields.
-TAXONOMY_MODELS = {
-    "topics": Topic,
-    "approaches": Approach,
-    "audiences": Audience,
-    "populations": Population,
-    "regions": Region,
-}
+# Entry's many-to-many field for each taxonomy, which are also the keys of taxonomy.json.
+TAXONOMY_MODELS = {field: Entry._meta.get_field(field).related_model for field in TAXONOMY_FIELDS}
 
 # Long titles make unwieldy addresses; slugs stop at the last whole word within this length.
 SLUG_MAX_LENGTH = 80
@@ -251,9 +241,11 @@ def link_terms(links, batch_size=None):
     `(entry_id, term_id)` pairs. Returns the created through rows by field name."""
     created = {}
     for field, pairs in links.items():
-        through = getattr(Entry, field).through
-        term_column = f"{TAXONOMY_MODELS[field]._meta.model_name}_id"
-        rows = [through(entry_id=entry_id, **{term_column: term_id}) for entry_id, term_id in pairs]
+        m2m = Entry._meta.get_field(field)
+        through = m2m.remote_field.through
+        entry_column = f"{m2m.m2m_field_name()}_id"
+        term_column = f"{m2m.m2m_reverse_field_name()}_id"
+        rows = [through(**{entry_column: entry, term_column: term}) for entry, term in pairs]
         created[field] = through.objects.bulk_create(rows, batch_size=batch_size)
     return created
 
