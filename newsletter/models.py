@@ -175,9 +175,5 @@ class Subscriber(models.Model):
         return True
 
     @property
-    def is_confirmed(self):
-        return self.status == SubscriberStatus.CONFIRMED
-
-    @property
     def is_unsubscribed(self):
         return self.status == SubscriberStatus.UNSUBSCRIBED

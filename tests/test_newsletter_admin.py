@@ -7,6 +7,8 @@ import io
 import pytest
 from django.contrib.auth.models import Group, User
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -193,3 +195,17 @@ def test_purge_takes_a_number_of_days():
     call_command("purge_pending_subscribers", "--days", "7", stdout=out)
     assert "Deleted 1 pending subscriber(s) older than 7 days" in out.getvalue()
     assert not Subscriber.objects.exists()
+
+
+def test_the_subscriber_list_takes_the_same_queries_for_five_or_fifty_rows(
+    curator_client, django_assert_max_num_queries
+):
+    topic = TopicFactory(name="Maternity")
+    for subscriber in SubscriberFactory.create_batch(5, confirmed=True):
+        subscriber.topics.add(topic)
+    with CaptureQueriesContext(connection) as five:
+        curator_client.get(CHANGELIST)
+    for subscriber in SubscriberFactory.create_batch(45, confirmed=True):
+        subscriber.topics.add(topic)
+    with django_assert_max_num_queries(len(five)):
+        curator_client.get(CHANGELIST)
