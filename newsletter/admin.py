@@ -1,9 +1,13 @@
 from django.contrib import admin
+from django.contrib.admin.models import DELETION, LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.urls import path
 
 from newsletter.export import subscribers_csv_response
 from newsletter.models import Subscriber
+
+ERASED_REPR = "(erased subscriber)"
 
 
 @admin.register(Subscriber)
@@ -56,6 +60,24 @@ class SubscriberAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_active and request.user.is_superuser
+
+    def log_deletions(self, request, queryset):
+        """Erasure means the address goes from the admin's history too; only the event stays."""
+        content_type = ContentType.objects.get_for_model(Subscriber)
+        object_ids = [str(subscriber.pk) for subscriber in queryset]
+        LogEntry.objects.filter(content_type=content_type, object_id__in=object_ids).update(
+            object_repr=ERASED_REPR
+        )
+        return LogEntry.objects.bulk_create(
+            LogEntry(
+                user_id=request.user.pk,
+                content_type=content_type,
+                object_id=object_id,
+                object_repr=ERASED_REPR,
+                action_flag=DELETION,
+            )
+            for object_id in object_ids
+        )
 
     def get_urls(self):
         export = path(

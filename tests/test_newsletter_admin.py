@@ -5,6 +5,7 @@ import datetime
 import io
 
 import pytest
+from django.contrib.admin.models import DELETION, LogEntry
 from django.contrib.auth.models import Group, User
 from django.core.management import call_command
 from django.db import connection
@@ -209,3 +210,31 @@ def test_the_subscriber_list_takes_the_same_queries_for_five_or_fifty_rows(
         subscriber.topics.add(topic)
     with django_assert_max_num_queries(len(five)):
         curator_client.get(CHANGELIST)
+
+
+def test_erasing_a_subscriber_removes_their_address_from_the_admin_history(admin_client):
+    subscriber = SubscriberFactory(email="erase-me@example.org", confirmed=True)
+    change_url = reverse("admin:newsletter_subscriber_change", args=[subscriber.pk])
+    admin_client.post(change_url, {"name": "New name", "topics": []})
+    assert LogEntry.objects.filter(object_repr="erase-me@example.org").exists()
+
+    delete_url = reverse("admin:newsletter_subscriber_delete", args=[subscriber.pk])
+    admin_client.post(delete_url, {"post": "yes"})
+
+    reprs = set(LogEntry.objects.values_list("object_repr", flat=True))
+    assert reprs == {"(erased subscriber)"}
+    assert LogEntry.objects.filter(action_flag=DELETION).count() == 1
+
+
+def test_bulk_erasure_also_removes_addresses_from_the_admin_history(admin_client):
+    subscribers = SubscriberFactory.create_batch(2)
+    admin_client.post(
+        CHANGELIST,
+        {
+            "action": "delete_selected",
+            "_selected_action": [s.pk for s in subscribers],
+            "post": "yes",
+        },
+    )
+    assert not Subscriber.objects.exists()
+    assert set(LogEntry.objects.values_list("object_repr", flat=True)) == {"(erased subscriber)"}
