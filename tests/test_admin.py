@@ -164,6 +164,43 @@ def test_synthetic_entries_can_be_listed_apart_from_real_ones(curator_client):
     assert [entry.title for entry in real.context["cl"].result_list] == ["A real report"]
 
 
+@pytest.mark.parametrize(
+    ("decade", "titles"),
+    [("2010", ["From 2014"]), ("earlier", ["From 1985"]), ("unknown", ["Undated"])],
+)
+def test_the_year_filter_lists_entries_of_the_chosen_decade(curator_client, decade, titles):
+    EntryFactory(title="From 2014", year=2014)
+    EntryFactory(title="From 2020", year=2020)
+    EntryFactory(title="From 1985", year=1985)
+    EntryFactory(title="Undated", year=None)
+
+    response = curator_client.get(admin_url(Kind.RESOURCE, "changelist"), {"decade": decade})
+
+    assert [entry.title for entry in response.context["cl"].result_list] == titles
+
+
+def test_a_malformed_year_filter_value_is_ignored(curator_client):
+    EntryFactory()
+
+    response = curator_client.get(admin_url(Kind.RESOURCE, "changelist"), {"decade": "19x0"})
+
+    assert response.status_code == 200
+    assert response.context["cl"].result_count == 1
+
+
+@pytest.mark.parametrize(
+    "query",
+    [{"topics__id__exact": "abc"}, {"status__exact": "nonsense"}, {"o": "99"}, {"p": "-1"},
+     {"q": "%_\\'"}, {"origin": "<script>"}],
+)  # fmt: skip
+def test_malformed_list_parameters_never_cause_a_server_error(curator_client, query):
+    EntryFactory()
+
+    response = curator_client.get(admin_url(Kind.RESOURCE, "changelist"), query)
+
+    assert response.status_code in (200, 302)
+
+
 def test_searching_by_a_doi_link_finds_the_entry_with_that_doi(curator_client):
     EntryFactory(kind=Kind.EVIDENCE, title="The trial", doi="10.1186/S12888-020-02923-3")
     EntryFactory(kind=Kind.EVIDENCE, title="Another study")
