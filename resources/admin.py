@@ -198,11 +198,11 @@ class EntryAdmin(SimpleHistoryAdmin):
         ]
 
     def get_search_results(self, request, queryset, search_term):
-        """Also find an entry by its DOI however it is pasted: a doi.org link, `doi:`, any case."""
-        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        """A whole DOI, however it is pasted (doi.org link, `doi:`, any case), finds its entry
+        by exact match on the DOI index; any other text searches the search fields."""
         if DOI_PATTERN.match(normalise_doi(search_term)):
-            results |= queryset.with_doi(search_term)
-        return results, may_have_duplicates
+            return queryset.with_doi(search_term), False
+        return super().get_search_results(request, queryset, search_term)
 
     def view_on_site(self, entry):
         """Only published entries have a public page; drafts are previewed from the form."""
