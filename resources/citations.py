@@ -12,9 +12,12 @@ from urllib.parse import quote
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 
-from resources.models import Kind, ResourceFormat, StudyDesign
+from resources.models import Kind, ResourceFormat
 
 AUTHOR_SEPARATORS = re.compile(r"\s*[;,]\s*")
+# Organisations' names may hold commas ("St George's, University of London"), not semicolons.
+ORGANISATION_SEPARATORS = re.compile(r"\s*;\s*")
+ET_AL = re.compile(r"\s*\bet al\.?$", re.IGNORECASE)
 # "Smith JA", "Smith J.A.", "van der Berg J": a surname then one to three initials.
 VANCOUVER_NAME = re.compile(r"^(?P<surname>.+?)\s+(?P<initials>(?:[A-Z]\.?){1,3})$")
 # Characters LaTeX treats as commands; braces and backslash first so later escapes survive.
@@ -65,8 +68,12 @@ FORMATS = {
 
 
 def split_authors(authors):
-    """The authors field as a list of names: split on commas and semicolons, blanks dropped."""
-    return [name for name in AUTHOR_SEPARATORS.split((authors or "").strip()) if name]
+    """The authors field as (names, whether "et al." followed them): names are split on
+    commas and semicolons, blanks dropped."""
+    authors = (authors or "").strip()
+    has_more = bool(ET_AL.search(authors))
+    names = AUTHOR_SEPARATORS.split(ET_AL.sub("", authors))
+    return [name for name in names if name], has_more
 
 
 def surname_first(name):
@@ -98,26 +105,30 @@ class Citation:
 
     def __init__(self, entry):
         self.entry = entry
-        self.authors = split_authors(entry.authors)
+        self.authors, self.has_more_authors = split_authors(entry.authors)
 
     @property
     def work_type(self):
-        """Journal article, report or generic work, from the kind, design and format."""
+        """Journal article, report or generic work.
+
+        A DOI with a journal or publisher is a published paper, whatever the kind. Evidence
+        without a DOI is a paper when it names a journal and no organisation; with an
+        organisation it is that organisation's report (in the curated data, always so).
+        """
         entry = self.entry
-        if entry.kind == Kind.EVIDENCE:
-            # Evaluations are mostly reports published by the services that commissioned them.
-            is_paper = entry.publisher and entry.study_design != StudyDesign.EVALUATION
-            return ARTICLE if is_paper else REPORT
-        if entry.kind == Kind.RESOURCE and entry.resource_format == ResourceFormat.REPORT:
+        is_evidence = entry.kind == Kind.EVIDENCE
+        if entry.publisher and (entry.doi or (is_evidence and not entry.organisation)):
+            return ARTICLE
+        if is_evidence or entry.resource_format == ResourceFormat.REPORT:
             return REPORT
         return GENERIC
 
     @property
     def creators(self):
-        """Who the work is by: its authors, or else the organisation behind it."""
+        """Who the work is by: its authors, or else the organisations behind it."""
         if self.authors:
             return self.authors
-        return [self.entry.organisation] if self.entry.organisation else []
+        return [name for name in ORGANISATION_SEPARATORS.split(self.entry.organisation) if name]
 
     @property
     def publisher(self):
@@ -137,11 +148,13 @@ class Citation:
         creators = self.creators
         year = self.entry.year or "n.d."
         if creators:
-            parts.append(f"{_join_names(creators)} ({year}).")
+            et_al = " et al." if self.has_more_authors else ""
+            parts.append(f"{_join_names(creators)}{et_al} ({year}).")
         else:
             parts.append(f"({year}).")
         parts.append(_with_full_stop(self.entry.title))
-        if self.publisher:
+        # APA leaves out a publisher that is also the author.
+        if self.publisher and self.publisher not in creators:
             parts.append(_with_full_stop(self.publisher))
         parts.append(self.link)
         return " ".join(parts)
@@ -175,11 +188,14 @@ class Citation:
         entry = self.entry
         fields = []
         if self.authors:
-            names = (escape_bibtex(surname_first(name)) for name in self.authors)
+            names = [escape_bibtex(surname_first(name)) for name in self.authors]
+            if self.has_more_authors:
+                names.append("others")  # BibTeX's own "et al."
+        else:
+            # Braced, so BibTeX takes an organisation as one name, not first and last names.
+            names = ["{" + escape_bibtex(name) + "}" for name in self.creators]
+        if names:
             fields.append(("author", " and ".join(names)))
-        elif entry.organisation:
-            # Braced, so BibTeX takes the organisation as one name, not first and last names.
-            fields.append(("author", "{" + escape_bibtex(entry.organisation) + "}"))
         # Double braces keep the title's capitals as written.
         fields.append(("title", "{" + escape_bibtex(entry.title) + "}"))
         if self.publisher:

@@ -107,13 +107,49 @@ def test_journal_article_ris_parses_back_with_every_field(client):
     assert ris_values(tags, "AB") == ["A systematic review of peer support trials."]
 
 
-def test_evaluation_report_is_cited_as_a_report_with_its_publisher():
-    entry = journal_article(study_design="evaluation", publisher="Mind", doi="")
+def test_evidence_from_an_organisation_without_a_doi_is_cited_as_its_report():
+    entry = journal_article(
+        study_design="evaluation", organisation="Mind", publisher="Mind", doi="", url=""
+    )
     tags = parse_ris(Citation(entry).ris())
     assert ris_values(tags, "TY") == ["RPRT"]
     assert ris_values(tags, "PB") == ["Mind"]
     assert ris_values(tags, "JO") == []
     assert ris_values(tags, "DO") == []
+
+
+def test_evidence_naming_a_journal_without_a_doi_or_organisation_is_an_article():
+    entry = journal_article(publisher="Journal of Mental Health", doi="", url="")
+    assert ris_values(parse_ris(Citation(entry).ris()), "TY") == ["JOUR"]
+
+
+def test_a_tool_published_in_a_journal_with_a_doi_is_an_article():
+    tool = EntryFactory(
+        kind="tool", organisation="UPSIDES consortium", publisher="BMC Psychiatry",
+        doi="10.1186/s12888-024-06081-8",
+    )  # fmt: skip
+    entry_type, _, fields = parse_bibtex(Citation(tool).bibtex())
+    assert entry_type == "article"
+    assert fields["journal"] == "BMC Psychiatry"
+
+
+def test_several_organisations_as_authors_are_separate_names():
+    entry = EntryFactory(
+        authors="", organisation="National Voices; Nesta", publisher="", year=None,
+        url="https://example.org/report",
+    )  # fmt: skip
+    citation = Citation(entry)
+    assert ris_values(parse_ris(citation.ris()), "AU") == ["National Voices", "Nesta"]
+    assert parse_bibtex(citation.bibtex())[2]["author"] == "{National Voices} and {Nesta}"
+    assert citation.reference.startswith("National Voices & Nesta (n.d.). ")
+
+
+def test_et_al_is_kept_in_the_reference_and_becomes_others_in_bibtex():
+    entry = journal_article(authors="Julie Billsborough et al.")
+    citation = Citation(entry)
+    assert citation.reference.startswith("Julie Billsborough et al. (2014). ")
+    assert ris_values(parse_ris(citation.ris()), "AU") == ["Julie Billsborough"]
+    assert parse_bibtex(citation.bibtex())[2]["author"] == "Julie Billsborough and others"
 
 
 def test_resource_in_report_format_is_cited_as_a_report():
@@ -171,7 +207,7 @@ def test_bibtex_keeps_unbalanced_braces_from_breaking_the_record():
 
 
 def test_report_bibtex_is_a_techreport_with_an_institution():
-    entry = journal_article(study_design="evaluation", publisher="Mind", doi="")
+    entry = journal_article(organisation="Mind", publisher="Mind", doi="")
     entry_type, _, fields = parse_bibtex(Citation(entry).bibtex())
     assert entry_type == "techreport"
     assert fields["institution"] == "Mind"
@@ -228,6 +264,16 @@ def test_reference_without_year_or_authors_uses_the_organisation_and_nd():
     assert Citation(entry).reference == "Mind (n.d.). Befriending guide? https://mind.example/guide"
 
 
+def test_reference_leaves_out_a_publisher_that_is_also_the_author():
+    entry = EntryFactory(
+        title="An evaluation", authors="", organisation="Mental Health Foundation",
+        publisher="Mental Health Foundation", year=2018, url="https://mhf.example/evaluation",
+    )  # fmt: skip
+    assert Citation(entry).reference == (
+        "Mental Health Foundation (2018). An evaluation. https://mhf.example/evaluation"
+    )
+
+
 def test_reference_with_two_authors_joins_them_with_an_ampersand():
     entry = EntryFactory(authors="Jane Smith; Ali Khan", url="https://example.org")
     assert Citation(entry).reference.startswith("Jane Smith & Ali Khan (2020). ")
@@ -237,8 +283,10 @@ def test_reference_with_two_authors_joins_them_with_an_ampersand():
 
 
 def test_authors_split_on_commas_and_semicolons_and_drop_blanks():
-    assert split_authors(" Smith J ;Jones K,, Lee M ") == ["Smith J", "Jones K", "Lee M"]
-    assert split_authors("") == []
+    names = ["Smith J", "Jones K", "Lee M"]
+    assert split_authors(" Smith J ;Jones K,, Lee M ") == (names, False)
+    assert split_authors("Smith J, Jones K, Lee M et al") == (names, True)
+    assert split_authors("") == ([], False)
 
 
 @pytest.mark.parametrize(
