@@ -3,7 +3,7 @@
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_safe
 
 from hub.ratelimit import is_rate_limited
 from newsletter.emails import send_confirmation
@@ -48,7 +48,7 @@ def signup(request):
     return redirect("newsletter:check-email")
 
 
-@require_GET
+@require_safe
 def check_email(request):
     return render(request, "newsletter/check_email.html")
 
@@ -59,7 +59,7 @@ def _link_problem(request, *, expired):
 
 
 @never_cache
-@require_GET
+@require_GET  # not HEAD: a link checker probing the URL must not confirm anyone
 def confirm(request, token):
     """Opening the emailed link confirms the subscription; opening it again does no harm."""
     try:
