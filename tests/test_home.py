@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from resources.models import Status, Topic
+from resources.models import Entry, Status, Topic
 from tests.factories import EntryFactory, TopicFactory
 
 pytestmark = pytest.mark.django_db
@@ -130,3 +130,14 @@ def test_home_page_runs_a_constant_number_of_queries(client, django_assert_max_n
     with django_assert_max_num_queries(6):
         html = home(client)
     assert html.count('class="topic-list__link"') == 6
+
+
+def test_large_counts_are_grouped_in_thousands(client):
+    now = datetime.datetime.now(tz=datetime.UTC)
+    Entry.objects.bulk_create(
+        Entry(kind="tool", title=f"Tool {n}", slug=f"tool-{n}", summary="A tool.",
+              status=Status.PUBLISHED, published_at=now)
+        for n in range(1234)
+    )  # fmt: skip
+    kinds = section(home(client), "kinds-heading")
+    assert re.search(r'href="/tools/">.*?Tools</span> <span[^>]*>1,234 entries<', kinds)
