@@ -93,6 +93,30 @@ def test_visitor_downloads_the_bibtex_citation(page, review):
     assert text.startswith("@article{peer-support-smi-review,\n")
 
 
+def test_visitor_copies_the_reference_with_one_click(page, review):
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.goto(review.get_absolute_url())
+    page.get_by_role("button", name="Copy reference").click()
+    expect(page.get_by_role("status")).to_have_text("Reference copied.")
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied.startswith("Lloyd-Evans B, Mayo-Wilson E, & Harrison B (2014). Peer support")
+
+
+def test_without_javascript_the_reference_is_text_and_no_copy_button_shows(
+    browser, live_server, transactional_db
+):
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
+    page = context.new_page()
+    try:
+        EntryFactory(kind="evidence", slug="no-script-review", authors="Smith J")
+        page.goto("/evidence/no-script-review/")
+        expect(page.get_by_text("Smith J (2020).")).to_be_visible()
+        expect(page.get_by_role("button", name="Copy reference")).to_be_hidden()
+        expect(page.get_by_role("link", name="Download RIS")).to_be_visible()
+    finally:
+        context.close()
+
+
 def test_evidence_page_has_no_accessibility_violations(page, review):
     page.goto(review.get_absolute_url())
     assert_no_axe_violations(page)
