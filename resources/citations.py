@@ -39,6 +39,8 @@ _BIBTEX_REPLACEMENTS = dict(BIBTEX_ESCAPES)
 
 @dataclass(frozen=True)
 class CitationType:
+    """A kind of work as RIS and BibTeX name it."""
+
     ris: str
     bibtex: str
     # The BibTeX field that holds the journal or publisher for this type.
@@ -77,8 +79,8 @@ def split_authors(authors):
 
 
 def surname_first(name):
-    """ "Smith JA" becomes "Smith, JA"; other names stay as written (reference managers read
-    "Jane Smith" correctly, and an organisation's name must not be turned around)."""
+    """Turn a Vancouver-style "Smith JA" into "Smith, JA"; leave other names as written
+    (reference managers read "Jane Smith" correctly; an organisation must not be turned)."""
     match = VANCOUVER_NAME.match(name)
     if not match:
         return name
