@@ -6,6 +6,7 @@ Defaults are safe for production; development conveniences apply only when DEBUG
 
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from csp.constants import NONE, SELF
@@ -111,6 +112,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
 EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
+if EMAIL_CONFIG["EMAIL_BACKEND"].endswith("filebased.EmailBackend"):
+    # django-environ drops the leading slash of filemail:///var/mail/hub; keep it absolute.
+    EMAIL_CONFIG["EMAIL_FILE_PATH"] = "/" + urlsplit(env("EMAIL_URL")).path.lstrip("/")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
