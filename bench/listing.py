@@ -1,0 +1,150 @@
+"""How fast the public listings answer, and in how many queries, over a large catalogue.
+
+`make bench` runs this. It fills the database in DATABASE_URL with synthetic entries (through
+`generate_entries`; real entries are left alone) up to --entries, then requests each listing
+URL below --requests times through django.test.Client and prints the median and 95th
+percentile response times and the number of queries. Give it a database of its own:
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/helper_listing_bench make bench
+    DATABASE_URL=sqlite:////tmp/listing-bench.sqlite3 .venv/bin/python bench/listing.py
+
+Without DATABASE_URL it uses a throwaway SQLite file in /tmp, never the development database.
+A missing PostgreSQL database is created.
+"""
+
+import argparse
+import os
+import re
+import statistics
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hub.settings")
+os.environ.setdefault("DATABASE_URL", "sqlite:////tmp/hub-listing-bench.sqlite3")
+# Measure what production runs: DEBUG off (no query logging, cached templates), plain HTTP.
+os.environ["DEBUG"] = "0"
+os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-not-for-any-deployment-0123456789")
+os.environ.setdefault("ALLOWED_HOSTS", "testserver")
+os.environ["SECURE_SSL_REDIRECT"] = "0"
+os.environ.setdefault("LOG_LEVEL", "WARNING")
+# Production serves hashed static names from a manifest: collect them somewhere harmless.
+os.environ.setdefault("STATIC_ROOT", "/tmp/hub-listing-bench-static")
+
+RESULT_COUNT = re.compile(r'role="status">([\d,]+) results?')
+URLS = [
+    "/search/",
+    "/search/?q=peer+support",
+    "/search/?q=loneliness+older+people&kind=evidence&page=2",
+    "/evidence/",
+    "/evidence/?topic=mental-health&topic=dementia&approach=groups"
+    "&study_design=rct&study_design=systematic_review&evidence_strength=strong&year_min=2005",
+    "/evidence/?q=peer+support&topic=mental-health&approach=groups&year_min=2010",
+    "/resources/?audience=commissioners&region=england&sort=title",
+    "/tools/?page=999999",
+]
+
+
+def create_postgresql_database_if_missing(url):
+    """Connect to the server's `postgres` database and create ours if it is not there."""
+    import psycopg2
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    admin = psycopg2.connect(
+        host=parts.hostname,
+        port=parts.port or 5432,
+        user=parts.username,
+        password=parts.password,
+        dbname="postgres",
+    )
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        if cursor.fetchone() is None:
+            cursor.execute(f'CREATE DATABASE "{name}"')
+            print(f"created database {name}")
+    admin.close()
+
+
+def fill(entries, seed):
+    """Make the catalogue hold at least `entries` synthetic entries."""
+    from resources.models import Entry
+    from resources.synthetic import delete_synthetic_entries, generate_entries
+
+    synthetic = Entry.objects.filter(is_synthetic=True).count()
+    if synthetic >= entries:
+        return
+    delete_synthetic_entries()
+    started = time.perf_counter()
+    generate_entries(entries, seed)
+    print(f"generated {entries} synthetic entries in {time.perf_counter() - started:.1f} s")
+
+
+def analyse(connection):
+    """Fresh planner statistics, as autovacuum would give a real database."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+
+
+def measure(client, url, requests):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)  # also warms caches and the connection
+    # Counted now: the next request clears the connection's query log.
+    query_count = len(queries)
+    if response.status_code != 200:
+        raise SystemExit(f"{url} answered {response.status_code}")
+    timings = []
+    for _ in range(requests):
+        started = time.perf_counter()
+        client.get(url)
+        timings.append((time.perf_counter() - started) * 1000)
+    timings.sort()
+    p95 = timings[max(0, round(0.95 * len(timings)) - 1)]
+    # The page's own "23 results" text (the test client keeps no context outside tests).
+    results = int(RESULT_COUNT.search(response.content.decode()).group(1).replace(",", ""))
+    return statistics.median(timings), p95, query_count, results
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--entries", type=int, default=10_000)
+    parser.add_argument("--requests", type=int, default=30)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+
+    url = os.environ["DATABASE_URL"]
+    if url.startswith(("postgres://", "postgresql://")):
+        create_postgresql_database_if_missing(url)
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+
+    from resources.models import Entry
+
+    call_command("migrate", verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
+    fill(args.entries, args.seed)
+    analyse(connection)
+
+    published = Entry.objects.published().count()
+    print(f"{connection.vendor}: {published} published entries; {args.requests} requests per URL")
+    print(f"{'median ms':>10} {'p95 ms':>8} {'queries':>8} {'results':>8}  url")
+    client = Client()
+    for listing_url in URLS:
+        median, p95, queries, results = measure(client, listing_url, args.requests)
+        print(f"{median:10.1f} {p95:8.1f} {queries:8d} {results:8d}  {listing_url}")
+
+
+if __name__ == "__main__":
+    main()
