@@ -9,7 +9,6 @@ Entry.save() and history: the published date and a normalised DOI are set here i
 
 import datetime
 import random
-from dataclasses import dataclass
 
 from django.db import transaction
 
@@ -150,12 +149,6 @@ TOOL_FORMAT_PHRASES = {
 
 class SeedAlreadyUsed(Exception):
     """Entries from this seed are already in the database: their slugs would collide."""
-
-
-@dataclass
-class GenerateReport:
-    created: int
-    seed: int
 
 
 class EntryMaker:
@@ -304,15 +297,15 @@ def _insert_batch(made):
 
 @transaction.atomic
 def generate_entries(count, seed):
-    """Create `count` synthetic entries from `seed`, all or nothing. Loads the starting
-    taxonomy first when a taxonomy is empty, so entries always have terms to link to."""
+    """Create `count` synthetic entries from `seed`, all or nothing; returns how many. Loads the
+    starting taxonomy first when a taxonomy is empty, so entries always have terms to link to."""
     if not all(model.objects.exists() for model in TAXONOMY_MODELS.values()):
         load_taxonomy()
     maker = EntryMaker(seed, _term_ids())
     for start in range(0, count, BATCH_SIZE):
         numbers = range(start + 1, min(start + BATCH_SIZE, count) + 1)
         _insert_batch([maker.make(number) for number in numbers])
-    return GenerateReport(created=count, seed=seed)
+    return count
 
 
 @transaction.atomic
