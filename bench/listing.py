@@ -3,7 +3,8 @@
 `make bench` runs this. It fills the database in DATABASE_URL with synthetic entries (through
 `generate_entries`; real entries are left alone) up to --entries, then requests each listing
 URL below --requests times through django.test.Client and prints the median and 95th
-percentile response times and the number of queries. Give it a database of its own:
+percentile response times, with the cache emptied before each request (cold) and without
+(warm: facet counts cached), and the number of queries of each. Give it a database of its own:
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/helper_listing_bench make bench
     DATABASE_URL=sqlite:////tmp/listing-bench.sqlite3 .venv/bin/python bench/listing.py
@@ -90,26 +91,53 @@ def analyse(connection):
             cursor.execute("ANALYZE")
 
 
-def measure(client, url, requests):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)  # also warms caches and the connection
-    # Counted now: the next request clears the connection's query log.
-    query_count = len(queries)
-    if response.status_code != 200:
-        raise SystemExit(f"{url} answered {response.status_code}")
+def timed_requests(client, url, requests, before=lambda: None):
+    """Milliseconds each of `requests` GETs of `url` took, sorted."""
     timings = []
     for _ in range(requests):
+        before()
         started = time.perf_counter()
         client.get(url)
         timings.append((time.perf_counter() - started) * 1000)
-    timings.sort()
-    p95 = timings[max(0, round(0.95 * len(timings)) - 1)]
+    return sorted(timings)
+
+
+def percentile(timings, fraction):
+    return timings[max(0, round(fraction * len(timings)) - 1)]
+
+
+def measure(client, url, requests):
+    """(cold median, cold p95, warm median, warm p95, queries cold, queries warm, results).
+
+    Cold: the cache (facet counts, term lists) is emptied before every request. Warm: the
+    same URL again, as for a popular page."""
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    cache.clear()
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    # Counted now: the next request clears the connection's query log.
+    cold_queries = len(queries)
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url)
+    warm_queries = len(queries)
+    if response.status_code != 200:
+        raise SystemExit(f"{url} answered {response.status_code}")
     # The page's own "23 results" text (the test client keeps no context outside tests).
     results = int(RESULT_COUNT.search(response.content.decode()).group(1).replace(",", ""))
-    return statistics.median(timings), p95, query_count, results
+    cold = timed_requests(client, url, requests, before=cache.clear)
+    warm = timed_requests(client, url, requests)
+    return (
+        statistics.median(cold),
+        percentile(cold, 0.95),
+        statistics.median(warm),
+        percentile(warm, 0.95),
+        cold_queries,
+        warm_queries,
+        results,
+    )
 
 
 def main():
@@ -139,11 +167,20 @@ def main():
 
     published = Entry.objects.published().count()
     print(f"{connection.vendor}: {published} published entries; {args.requests} requests per URL")
-    print(f"{'median ms':>10} {'p95 ms':>8} {'queries':>8} {'results':>8}  url")
+    print("times in ms; cold = cache emptied before each request, warm = cached facet counts")
+    print(
+        f"{'cold med':>8} {'cold p95':>8} {'warm med':>8} {'warm p95':>8} "
+        f"{'queries':>9} {'results':>7}  url"
+    )
     client = Client()
     for listing_url in URLS:
-        median, p95, queries, results = measure(client, listing_url, args.requests)
-        print(f"{median:10.1f} {p95:8.1f} {queries:8d} {results:8d}  {listing_url}")
+        cold, cold95, warm, warm95, cold_q, warm_q, results = measure(
+            client, listing_url, args.requests
+        )
+        print(
+            f"{cold:8.1f} {cold95:8.1f} {warm:8.1f} {warm95:8.1f} "
+            f"{cold_q:>4}/{warm_q:<4} {results:7d}  {listing_url}"
+        )
 
 
 if __name__ == "__main__":

@@ -8,10 +8,13 @@ Bad input never raises: unknown slugs and choices are dropped, malformed numbers
 orders are reported through the form's errors and otherwise ignored.
 """
 
+import hashlib
+import time
 from dataclasses import dataclass
 
 import django_filters
 from django import forms
+from django.core.cache import cache
 from django.db.models import CharField, Count, TextChoices, Value
 from django.http import QueryDict
 
@@ -26,6 +29,7 @@ from resources.models import (
     Region,
     ResourceFormat,
     StudyDesign,
+    Term,
     ToolFormat,
     Topic,
 )
@@ -193,8 +197,44 @@ TAXONOMIES = {
 }
 
 
+# Facet counts are the costly part of a listing (an aggregate per facet), and term lists rarely
+# change, so both are kept in the shared cache for a few minutes. Their keys include the
+# catalogue version, which every save or delete of an entry or term changes (signals wired in
+# resources/apps.py), so a curator's edit shows at once; bulk loads wait out the timeout.
+FACET_CACHE_SECONDS = 300
+CATALOGUE_VERSION_KEY = "catalogue-version"
+
+
+def catalogue_version():
+    version = cache.get(CATALOGUE_VERSION_KEY)
+    if version is None:
+        cache.add(CATALOGUE_VERSION_KEY, time.time_ns(), None)
+        version = cache.get(CATALOGUE_VERSION_KEY)
+    return version
+
+
+def catalogue_changed(sender=None, instance=None, **kwargs):
+    """Signal receiver: an entry or a term changed, so cached facets are out of date."""
+    if isinstance(instance, Entry | Term):
+        cache.set(CATALOGUE_VERSION_KEY, time.time_ns(), None)
+
+
+def cached(key, compute):
+    """`compute()`, kept under `key` for this version of the catalogue."""
+    key = f"listing:{catalogue_version()}:{key}"
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, FACET_CACHE_SECONDS)
+    return value
+
+
 def term_choices():
     """{"topic": [(slug, name), …], …} for every taxonomy, in display order, in one query."""
+    return cached("terms", _term_choices)
+
+
+def _term_choices():
     rows = None
     for facet, (_relation, model) in TAXONOMIES.items():
         terms = model.objects.order_by().values_list(
@@ -312,16 +352,22 @@ class EntryFilterSet(django_filters.FilterSet):
 
     @property
     def facets(self):
-        """Every facet with each option's disjunctive count: one query per facet."""
+        """Every facet with each option's disjunctive count: one query per facet, cached."""
         if not hasattr(self, "_facets"):
-            self._facets = [
-                facet_filter.facet(
-                    self._apply_filters(self.queryset.all(), leave_out=name),
-                    self.cleaned.get(name, []),
-                )
-                for name, facet_filter in self.facet_filters.items()
-            ]
+            state = self._state()
+            state.pop("sort", None)
+            digest = hashlib.sha256(state.urlencode().encode()).hexdigest()
+            self._facets = cached(f"facets:{type(self).__name__}:{digest}", self._count_facets)
         return self._facets
+
+    def _count_facets(self):
+        return [
+            facet_filter.facet(
+                self._apply_filters(self.queryset.all(), leave_out=name),
+                self.cleaned.get(name, []),
+            )
+            for name, facet_filter in self.facet_filters.items()
+        ]
 
     # -- describing the page ------------------------------------------------------------------
 
@@ -347,18 +393,23 @@ class EntryFilterSet(django_filters.FilterSet):
     def is_filtered(self):
         return bool(self.active_filters)
 
-    def _without(self, name, value=None):
-        """A link to this listing without `name` (or just its `value`), back on page 1.
-
-        Built from the valid filters only, so malformed parameters do not travel on."""
+    def _state(self):
+        """The valid filters and sort as a query string (malformed parameters left out)."""
         state = QueryDict(mutable=True)
         for key, cleaned in self.cleaned.items():
             values = cleaned if isinstance(cleaned, list) else [cleaned]
             values = [str(v) for v in values if v not in (None, "")]
-            if key == name:
-                values = [] if value is None else [v for v in values if v != value]
             if values:
                 state.setlist(key, values)
+        return state
+
+    def _without(self, name, value=None):
+        """A link to this listing without `name` (or just its `value`), back on page 1."""
+        state = self._state()
+        if value is None:
+            state.pop(name, None)
+        else:
+            state.setlist(name, [v for v in state.getlist(name) if v != value])
         return f"?{state.urlencode()}" if state else "?"
 
 

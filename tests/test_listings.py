@@ -364,3 +364,31 @@ def test_the_evidence_listing_with_filters_and_a_search_stays_within_the_query_b
             "&study_design=rct&evidence_strength=strong&year_min=2000"
         )
     assert result_count(response) > 0
+
+
+def test_facet_counts_are_cached_until_the_catalogue_changes(client):
+    topic = TopicFactory(name="Carers")
+    EntryFactory(title="First", topics=[topic])
+    url = "/search/?topic=carers"
+    first = queries_for(client, url)
+    again = queries_for(client, url)
+    assert again < first
+    EntryFactory(title="Second", topics=[topic])
+    response = client.get(url)
+    assert result_count(response) == 2
+    carers = next(
+        option
+        for facet in response.context["filterset"].facets
+        for option in facet.options
+        if option.value == "carers"
+    )
+    assert carers.count == 2
+
+
+def test_linking_a_term_to_an_entry_updates_the_cached_counts(client):
+    topic = TopicFactory(name="Carers")
+    entry = EntryFactory(title="First")
+    client.get("/search/")
+    entry.topics.add(topic)
+    assert 'value="carers">' in page_text(client.get("/search/"))
+    assert re.search(r"Carers <span class=\"facet__count\">1<", page_text(client.get("/search/")))
