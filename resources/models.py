@@ -644,7 +644,8 @@ class KindProxyMixin:
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if not self.kind:
+        # Reading a deferred `kind` (as in `.only("title")`) would cost a query for every row.
+        if "kind" in self.__dict__ and not self.kind:
             self.kind = self.KIND
 
 

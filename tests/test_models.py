@@ -258,6 +258,14 @@ def test_a_new_proxy_instance_takes_its_kind():
     assert Entry.objects.get(pk=entry.pk).kind == Kind.RESOURCE
 
 
+def test_loading_a_proxy_with_deferred_fields_takes_one_query(django_assert_num_queries):
+    for _ in range(3):
+        EntryFactory(kind=Kind.EVIDENCE)
+    with django_assert_num_queries(1):
+        titles = [evidence.title for evidence in Evidence.objects.only("title")]
+    assert len(titles) == 3
+
+
 def test_proxy_querysets_chain_the_named_reads():
     EntryFactory(kind=Kind.EVIDENCE, status=Status.DRAFT)
     published = EntryFactory(kind=Kind.EVIDENCE)
