@@ -1,6 +1,5 @@
 """The catalogue: one Entry table for resources, tools and evidence, and five taxonomies."""
 
-import datetime
 import re
 from urllib.parse import urlencode
 
@@ -633,7 +632,8 @@ class Entry(models.Model):
         self.save()
 
     def mark_reviewed(self, on=None):
-        self.last_reviewed_on = on or datetime.date.today()
+        # The site's date (Europe/London), not the server's: they differ around midnight.
+        self.last_reviewed_on = on or timezone.localdate()
         self.save(update_fields=["last_reviewed_on", "updated"])
 
 

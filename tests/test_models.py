@@ -2,6 +2,7 @@
 DOI normalisation, kind proxies, sanitised Markdown and history."""
 
 import datetime
+from unittest import mock
 
 import pytest
 from django.contrib.auth.models import AnonymousUser, User
@@ -226,11 +227,13 @@ def test_staff_see_drafts_too():
     assert Entry.objects.visible_to(curator).count() == 2
 
 
-def test_marking_reviewed_records_todays_date():
+def test_marking_reviewed_records_todays_date_in_the_sites_time_zone():
     entry = EntryFactory()
-    entry.mark_reviewed()
+    half_past_midnight_in_london = datetime.datetime(2026, 6, 1, 23, 30, tzinfo=datetime.UTC)
+    with mock.patch("django.utils.timezone.now", return_value=half_past_midnight_in_london):
+        entry.mark_reviewed()
     entry.refresh_from_db()
-    assert entry.last_reviewed_on == datetime.date.today()
+    assert entry.last_reviewed_on == datetime.date(2026, 6, 2)
 
 
 # --- Kind proxies --------------------------------------------------------------------------
