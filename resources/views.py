@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.generic import ListView
 
 from resources.citations import Citation
-from resources.filters import listing_filterset
+from resources.filters import cached, listing_filterset
 from resources.models import KIND_PLURALS, Entry, Kind
 
 
@@ -84,9 +84,24 @@ def entry_detail(request, slug, kind):
     context = {
         "entry": entry,
         "citation": Citation(entry),
-        "related": Entry.objects.published().related_to(entry),
+        "related": related_entries(entry),
     }
     return render(request, "resources/entry_detail.html", context)
+
+
+def related_entries(entry):
+    """The published entries most like `entry`.
+
+    Counting shared terms across the catalogue is the costly part of a detail page at scale,
+    so the ids are cached per catalogue version; fetching the entries afresh keeps off the
+    page anything unpublished since (even by a bulk update that sends no signal).
+    """
+    ids = cached(
+        f"related:{entry.pk}",
+        lambda: [related.pk for related in Entry.objects.published().related_to(entry)],
+    )
+    published = Entry.objects.published().in_bulk(ids)
+    return [published[pk] for pk in ids if pk in published]
 
 
 def entry_citation(request, slug, kind, extension):

@@ -331,8 +331,37 @@ def test_detail_page_runs_a_constant_number_of_queries(client, django_assert_max
     entry = evidence(topics=topics, approaches=approaches, regions=regions)
     for _ in range(8):
         EntryFactory(topics=topics[:2], approaches=approaches[:1])
-    # The entry, five taxonomies prefetched, related entries: no query per term or per card.
-    with django_assert_max_num_queries(7):
+    # The entry, five taxonomies prefetched, the related ids and their entries: no query per
+    # term or per card.
+    with django_assert_max_num_queries(8):
         html = page(client, entry)
     assert html.count('class="term-link"') == 9
     assert html.count('class="entry-card"') == 4
+
+
+def test_related_entries_are_counted_once_per_catalogue_version(
+    client, django_assert_max_num_queries
+):
+    topic = TopicFactory()
+    entry = EntryFactory(topics=[topic])
+    EntryFactory(topics=[topic], title="First related")
+    page(client, entry)
+    with django_assert_max_num_queries(7):
+        assert "First related" in page(client, entry)
+
+
+def test_a_newly_published_related_entry_shows_at_once(client):
+    topic = TopicFactory()
+    entry = EntryFactory(topics=[topic])
+    page(client, entry)
+    EntryFactory(topics=[topic], title="Just published")
+    assert "Just published" in page(client, entry)
+
+
+def test_an_entry_unpublished_without_signals_leaves_cached_related_entries_at_once(client):
+    topic = TopicFactory()
+    entry = EntryFactory(topics=[topic])
+    related = EntryFactory(topics=[topic], title="Soon withdrawn")
+    assert "Soon withdrawn" in page(client, entry)
+    Entry.objects.filter(pk=related.pk).update(status=Status.ARCHIVED)
+    assert "Soon withdrawn" not in page(client, entry)
