@@ -7,6 +7,7 @@ so django-simple-history records who changed what and `published_at` is set on f
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AutocompleteSelectMultiple
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
@@ -63,6 +64,17 @@ for taxonomy in (Topic, Approach, Audience, Population, Region):
 # ---------------------------------------------------------------------------------------------
 # Entries
 # ---------------------------------------------------------------------------------------------
+
+
+class TermPicker(AutocompleteSelectMultiple):
+    """Type part of a term's name to find it: usable with hundreds of terms.
+
+    Each chosen term has its own remove button, so select2's "remove all" button is left
+    out; it would also be a <span> inside the widget's list (WCAG 1.3.1).
+    """
+
+    def build_attrs(self, base_attrs, extra_attrs=None):
+        return {**super().build_attrs(base_attrs, extra_attrs), "data-allow-clear": "false"}
 
 
 def admin_change_link(entry):
@@ -171,7 +183,7 @@ class EntryAdmin(SimpleHistoryAdmin):
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = TAXONOMY_FIELDS
     readonly_fields = ["published_at", "created", "updated", "is_synthetic"]
-    history_list_display = ["status"]
+    object_history_list_template = "admin/resources/object_history_list.html"
     actions = ["publish", "return_to_draft", "archive", "mark_reviewed_today"]
 
     @admin.display(boolean=True, description="synthetic", ordering="is_synthetic")
@@ -207,6 +219,11 @@ class EntryAdmin(SimpleHistoryAdmin):
     def view_on_site(self, entry):
         """Only published entries have a public page; drafts are previewed from the form."""
         return entry.get_absolute_url() if entry.is_published else None
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name in self.autocomplete_fields:
+            kwargs["widget"] = TermPicker(db_field, self.admin_site, using=kwargs.get("using"))
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None and not obj.is_published:

@@ -8,8 +8,9 @@ from django.contrib.auth.models import Group
 from playwright.sync_api import expect
 
 from resources.models import Entry, Kind, Status
+from tests.browser.conftest import assert_no_axe_violations
 from tests.conftest import CURATOR_PASSWORD
-from tests.factories import TopicFactory
+from tests.factories import EntryFactory, TopicFactory
 
 curators_migration = importlib.import_module("resources.migrations.0003_curators_group")
 
@@ -28,7 +29,8 @@ def curator(django_user_model, transactional_db):
 
 @pytest.fixture
 def csp_violations(page):
-    """Every Content Security Policy violation the browser reports on the page."""
+    """Every Content Security Policy violation the browser reports on the page (axe injects
+    its own inline styles: a test that runs axe checks CSP in another test)."""
     violations = []
     page.on(
         "console",
@@ -113,3 +115,71 @@ def test_a_published_entry_is_visible_to_the_public_after_the_curator_publishes_
     assert response.status == 200
     expect(visitor.get_by_role("heading", level=1)).to_have_text("Outcome star")
     visitor.context.close()
+
+
+def test_a_curator_reverts_an_entry_from_its_history(page, curator, csp_violations):
+    entry = EntryFactory(
+        kind=Kind.RESOURCE, title="Peer support in maternity care",
+        slug="peer-support-in-maternity-care", resource_format="guide",
+    )  # fmt: skip
+    log_in(page)
+    page.goto(f"/admin/resources/resource/{entry.pk}/change/")
+    page.locator("#id_title").fill("A mistaken title")
+    page.get_by_role("button", name="Save and continue editing").click()
+    expect(page.locator("#id_title")).to_have_value("A mistaken title")
+
+    page.get_by_role("link", name="History").click()
+    page.get_by_role("link", name="Peer support in maternity care").click()
+    expect(page.locator("#id_title")).to_have_value("Peer support in maternity care")
+    page.get_by_role("button", name="Revert").click()
+
+    expect(page.locator(".messagelist .success")).to_be_visible()
+    entry.refresh_from_db()
+    assert entry.title == "Peer support in maternity care"
+    assert csp_violations == []
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/admin/", "/admin/resources/evidence/", "/admin/resources/evidence/add/",
+     "/admin/resources/topic/", "/admin/resources/topic/add/"],
+)  # fmt: skip
+def test_the_curators_screens_have_no_accessibility_violations(page, curator, path):
+    EntryFactory(kind=Kind.EVIDENCE, status=Status.DRAFT)
+    log_in(page)
+
+    page.goto(path)
+
+    assert_no_axe_violations(page)
+
+
+def test_an_entrys_change_form_has_no_accessibility_violations(page, curator):
+    entry = EntryFactory(kind=Kind.EVIDENCE, topics=[TopicFactory(name="Dementia")])
+    log_in(page)
+
+    page.goto(f"/admin/resources/evidence/{entry.pk}/change/")
+
+    assert_no_axe_violations(page)
+
+
+def test_the_add_form_with_chosen_topics_has_no_accessibility_violations(page, curator):
+    TopicFactory(name="Mental health")
+    TopicFactory(name="Carers")
+    log_in(page)
+    page.goto("/admin/resources/evidence/add/")
+
+    choose_in_autocomplete(page, "topics", "ment", "Mental health")
+    choose_in_autocomplete(page, "topics", "car", "Carers")
+
+    assert_no_axe_violations(page)
+
+
+def test_an_entrys_history_has_no_accessibility_violations(page, curator):
+    entry = EntryFactory(kind=Kind.EVIDENCE, status=Status.DRAFT)
+    entry.publish()
+    log_in(page)
+
+    page.goto(f"/admin/resources/evidence/{entry.pk}/history/")
+
+    expect(page.get_by_role("table", name="Versions, newest first")).to_contain_text("Published")
+    assert_no_axe_violations(page)
