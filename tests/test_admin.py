@@ -229,6 +229,20 @@ def test_the_changelist_needs_the_same_queries_for_many_entries_as_for_few(
     assert len(many.captured_queries) == len(few.captured_queries)
 
 
+def test_the_change_form_needs_the_same_queries_for_many_chosen_terms_as_for_few(
+    curator_client, django_assert_max_num_queries
+):
+    few = EntryFactory(kind=Kind.EVIDENCE, topics=TopicFactory.create_batch(2))
+    many = EntryFactory(kind=Kind.EVIDENCE, topics=TopicFactory.create_batch(30))
+    with django_assert_max_num_queries(20) as for_few:
+        curator_client.get(admin_url(Kind.EVIDENCE, "change", few.pk))
+
+    with django_assert_max_num_queries(20) as for_many:
+        curator_client.get(admin_url(Kind.EVIDENCE, "change", many.pk))
+
+    assert len(for_many.captured_queries) == len(for_few.captured_queries)
+
+
 # ---------------------------------------------------------------------------------------------
 # Bad input
 # ---------------------------------------------------------------------------------------------
@@ -305,6 +319,28 @@ def test_a_link_already_on_another_entry_is_saved_with_a_warning(curator_client)
     [warning] = [m for m in get_messages(response.wsgi_request) if m.level_tag == "warning"]
     assert "Another entry already has this link" in str(warning)
     assert "The same report" in str(warning)
+
+
+def test_changing_the_link_to_one_another_entry_has_brings_a_warning(curator_client):
+    EntryFactory(title="The same report", url="https://example.org/review")
+    entry = EntryFactory(kind=Kind.EVIDENCE, url="https://example.org/other")
+    data = entry_form_data(title=entry.title, slug=entry.slug, url="https://example.org/review")
+
+    response = curator_client.post(admin_url(Kind.EVIDENCE, "change", entry.pk), data)
+
+    assert response.status_code == 302
+    assert [m for m in get_messages(response.wsgi_request) if m.level_tag == "warning"]
+
+
+def test_saving_an_entry_without_changing_its_link_brings_no_warning_again(curator_client):
+    EntryFactory(url="https://example.org/review")
+    entry = EntryFactory(kind=Kind.EVIDENCE, url="https://example.org/review")
+    data = entry_form_data(title="A corrected title", slug=entry.slug)
+
+    response = curator_client.post(admin_url(Kind.EVIDENCE, "change", entry.pk), data)
+
+    assert response.status_code == 302
+    assert not [m for m in get_messages(response.wsgi_request) if m.level_tag == "warning"]
 
 
 def test_a_new_link_no_other_entry_has_brings_no_warning(curator_client):
