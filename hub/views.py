@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.template import loader
 from django.views.decorators.cache import never_cache
 
+from resources.filters import cached
 from resources.models import Entry, Topic
 
 logger = logging.getLogger(__name__)
@@ -32,9 +33,10 @@ def home(request):
     featured = list(entries.featured().for_listing().newest_first()[:3])
     # Newest leaves out what Featured already shows, so no card appears twice.
     newest = entries.exclude(pk__in=[entry.pk for entry in featured])
+    # The counts aggregate the whole catalogue: kept per catalogue version, like facet counts.
     context = {
-        "kind_counts": entries.kind_counts(),
-        "topics": Topic.objects.with_published_counts(),
+        "kind_counts": cached("home:kind-counts", entries.kind_counts),
+        "topics": cached("home:topics", lambda: list(Topic.objects.with_published_counts())),
         "featured": featured,
         "newest": newest.for_listing().newest_first()[:6],
     }

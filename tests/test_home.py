@@ -132,6 +132,25 @@ def test_home_page_runs_a_constant_number_of_queries(client, django_assert_max_n
     assert html.count('class="topic-list__link"') == 6
 
 
+def test_home_page_counts_are_kept_between_visits(client, django_assert_max_num_queries):
+    EntryFactory.create_batch(3, topics=[TopicFactory()])
+    home(client)
+    # Featured and newest (with their topics); the kind and topic counts come from the cache.
+    with django_assert_max_num_queries(3):
+        home(client)
+
+
+def test_a_newly_published_entry_is_counted_at_once(client):
+    topic = TopicFactory(name="Carers")
+    EntryFactory(topics=[topic])
+    home(client)
+    draft = EntryFactory(kind="evidence", topics=[topic], status=Status.DRAFT)
+    draft.publish()
+    html = home(client)
+    assert re.search(r'href="/evidence/">.*?Evidence</span> <span[^>]*>1 entry<', html)
+    assert re.search(r'Carers <span class="topic-list__count">2<', html)
+
+
 def test_large_counts_are_grouped_in_thousands(client):
     now = datetime.datetime.now(tz=datetime.UTC)
     Entry.objects.bulk_create(
