@@ -87,6 +87,12 @@ class EntryAdminForm(forms.ModelForm):
     """The entry form, with a duplicate DOI explained on the DOI field itself."""
 
     class Meta:
+        # The admin renders help text as HTML, so the model's "/evidence/<slug>/" would lose
+        # its "<slug>"; this one says the same without angle brackets.
+        help_texts = {
+            "slug": "The last part of the entry's web address, as in "
+            "/evidence/peer-support-for-carers/. Keep it once published.",
+        }
         error_messages = {
             "slug": {
                 "unique": "Another entry already uses this slug (web address): choose another."
@@ -121,6 +127,14 @@ class EntryAdminForm(forms.ModelForm):
                 code="duplicate_doi",
             )
         return doi
+
+
+class TermFilter(admin.RelatedFieldListFilter):
+    """A taxonomy filter whose last choice, entries with no term of this taxonomy, says so."""
+
+    def __init__(self, field, request, params, model, model_admin, field_path):
+        super().__init__(field, request, params, model, model_admin, field_path)
+        self.empty_value_display = "None"
 
 
 class SyntheticFilter(admin.SimpleListFilter):
@@ -173,7 +187,7 @@ class EntryAdmin(SimpleHistoryAdmin):
     kind_fieldset = None  # ("Evidence", {"fields": [...]}) in each subclass
     kind_filters = []
 
-    list_display = ["title", "status", "year", "last_reviewed_on", "updated", "synthetic"]
+    list_display = ["title", "status", "year", "last_reviewed_on", "updated", "origin"]
     list_per_page = 50
     search_fields = ["title", "summary", "authors", "organisation", "doi"]
     # Newest first uses the primary key index; "updated" has none, and a click sorts by it.
@@ -186,12 +200,14 @@ class EntryAdmin(SimpleHistoryAdmin):
     object_history_list_template = "admin/resources/object_history_list.html"
     actions = ["publish", "return_to_draft", "archive", "mark_reviewed_today"]
 
-    @admin.display(boolean=True, description="synthetic", ordering="is_synthetic")
-    def synthetic(self, entry):
-        return entry.is_synthetic
+    @admin.display(description="origin", ordering="is_synthetic")
+    def origin(self, entry):
+        """Synthetic entries are marked; real ones, the usual case, are left blank."""
+        return "Synthetic" if entry.is_synthetic else ""
 
     def get_list_filter(self, request):
-        return ["status", *self.kind_filters, DecadeFilter, *TAXONOMY_FIELDS, SyntheticFilter]
+        taxonomy_filters = [(field, TermFilter) for field in TAXONOMY_FIELDS]
+        return ["status", *self.kind_filters, DecadeFilter, *taxonomy_filters, SyntheticFilter]
 
     def get_fieldsets(self, request, obj=None):
         return [

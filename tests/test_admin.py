@@ -201,6 +201,32 @@ def test_malformed_list_parameters_never_cause_a_server_error(curator_client, qu
     assert response.status_code in (200, 302)
 
 
+def test_synthetic_entries_are_marked_in_the_list(curator_client):
+    EntryFactory(title="A generated report", is_synthetic=True)
+
+    response = curator_client.get(admin_url(Kind.RESOURCE, "changelist"))
+
+    assert '<td class="field-origin">Synthetic</td>' in response.text
+
+
+def test_the_topic_filter_finds_entries_without_any_topic(curator_client):
+    EntryFactory(title="Untagged")
+    EntryFactory(title="Tagged", topics=[TopicFactory(name="Carers")])
+
+    response = curator_client.get(
+        admin_url(Kind.RESOURCE, "changelist"), {"topics__isnull": "True"}
+    )
+
+    assert [entry.title for entry in response.context["cl"].result_list] == ["Untagged"]
+    assert '<a href="?topics__isnull=True">None</a>' in response.text
+
+
+def test_the_slug_help_text_shows_an_example_address(curator_client):
+    response = curator_client.get(admin_url(Kind.EVIDENCE, "add"))
+
+    assert "/evidence/peer-support-for-carers/" in response.text
+
+
 def test_searching_by_a_doi_link_finds_the_entry_with_that_doi(curator_client):
     EntryFactory(kind=Kind.EVIDENCE, title="The trial", doi="10.1186/S12888-020-02923-3")
     EntryFactory(kind=Kind.EVIDENCE, title="Another study")
