@@ -16,22 +16,19 @@ import django_filters
 from django import forms
 from django.core.cache import cache
 from django.db.models import CharField, Count, TextChoices, Value
+from django.db.models.functions import Lower
 from django.http import QueryDict
 
 from resources.models import (
     MIN_YEAR,
-    Approach,
-    Audience,
+    TAXONOMY_FIELDS,
     Entry,
     EvidenceStrength,
     Kind,
-    Population,
-    Region,
     ResourceFormat,
     StudyDesign,
     Term,
     ToolFormat,
-    Topic,
 )
 from resources.search import MAX_QUERY_LENGTH, clean_query, search
 
@@ -51,7 +48,7 @@ SORT_ORDERINGS = {
     Sort.RELEVANCE: ["-rank", "-year", "-published_at", "-pk"],
     Sort.NEWEST: ["-year", "-published_at", "-pk"],
     Sort.OLDEST: ["year", "published_at", "pk"],
-    Sort.TITLE: ["title", "pk"],
+    Sort.TITLE: [Lower("title"), "pk"],
 }
 
 
@@ -188,15 +185,6 @@ class YearFilter(django_filters.NumberFilter):
     field_class = forms.IntegerField
 
 
-TAXONOMIES = {
-    "topic": ("topics", Topic),
-    "approach": ("approaches", Approach),
-    "audience": ("audiences", Audience),
-    "population": ("populations", Population),
-    "region": ("regions", Region),
-}
-
-
 # Facet counts are the costly part of a listing (an aggregate per facet), and term lists rarely
 # change, so both are kept in the shared cache for a few minutes. Their keys include the
 # catalogue version, which every save or delete of an entry or term changes (signals wired in
@@ -235,13 +223,15 @@ def term_choices():
 
 
 def _term_choices():
+    # A taxonomy's listing parameter is its model name (?topic=, ?region=), as in Term.
+    models = [Entry._meta.get_field(field).related_model for field in TAXONOMY_FIELDS]
     rows = None
-    for facet, (_relation, model) in TAXONOMIES.items():
+    for model in models:
         terms = model.objects.order_by().values_list(
-            Value(facet, output_field=CharField()), "position", "name", "slug"
+            Value(model._meta.model_name, output_field=CharField()), "position", "name", "slug"
         )
         rows = terms if rows is None else rows.union(terms, all=True)
-    choices = {facet: [] for facet in TAXONOMIES}
+    choices = {model._meta.model_name: [] for model in models}
     for facet, _position, name, slug in sorted(rows):
         choices[facet].append((slug, name))
     return choices
