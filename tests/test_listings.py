@@ -120,6 +120,13 @@ def test_title_sort_is_alphabetical(client, dated_entries):
     assert result_titles(client.get("/search/?sort=title")) == ["Alpha", "Beta", "Gamma"]
 
 
+def test_title_sort_ignores_case(client):
+    EntryFactory(title="banana")
+    EntryFactory(title="Apple")
+    EntryFactory(title="cherry")
+    assert result_titles(client.get("/search/?sort=title")) == ["Apple", "banana", "cherry"]
+
+
 def test_relevance_is_the_default_when_searching(client):
     EntryFactory(title="Something else", year=2024, body="mentoring is mentioned here")
     EntryFactory(title="Mentoring", year=2001)
