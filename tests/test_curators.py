@@ -1,6 +1,9 @@
 """Who may do what: the Curators group, staff previews of drafts, the admin login rate limit."""
 
+import importlib
+
 import pytest
+from django.apps import apps
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
@@ -12,6 +15,7 @@ from tests.factories import EntryFactory
 pytestmark = pytest.mark.django_db
 
 TAXONOMIES = ["topic", "approach", "audience", "population", "region"]
+curators_migration = importlib.import_module("resources.migrations.0003_curators_group")
 
 
 def curator_permissions():
@@ -48,6 +52,16 @@ def test_curators_delete_nothing_but_taxonomy_terms():
     }
 
     assert deletable == {f"delete_{taxonomy}" for taxonomy in TAXONOMIES}
+
+
+def test_undoing_the_curators_migration_removes_the_group_and_redoing_it_restores_it():
+    resources_permissions = {p for p in curator_permissions() if p[0] == "resources"}
+
+    curators_migration.delete_curators_group(apps, None)
+    assert not Group.objects.filter(name="Curators").exists()
+    curators_migration.create_curators_group(apps, None)
+
+    assert curator_permissions() == resources_permissions
 
 
 def test_curators_have_no_permissions_over_users_or_groups():
