@@ -12,7 +12,13 @@ import random
 
 from django.db import transaction
 
-from resources.demo import TAXONOMY_MODELS, link_terms, load_taxonomy, slug_from_title
+from resources.demo import (
+    TAXONOMY_MODELS,
+    announce_bulk_change,
+    link_terms,
+    load_taxonomy,
+    slug_from_title,
+)
 from resources.models import (
     Cost,
     Entry,
@@ -305,6 +311,7 @@ def generate_entries(count, seed):
     for start in range(0, count, BATCH_SIZE):
         numbers = range(start + 1, min(start + BATCH_SIZE, count) + 1)
         _insert_batch([maker.make(number) for number in numbers])
+    announce_bulk_change()
     return count
 
 
@@ -316,4 +323,7 @@ def delete_synthetic_entries():
         getattr(Entry, field).through.objects.filter(entry__is_synthetic=True).delete()
     Entry.history.filter(is_synthetic=True).delete()
     # A plain DELETE: Entry's delete signals would write a history record for every row.
-    return synthetic._raw_delete(synthetic.db)
+    deleted = synthetic._raw_delete(synthetic.db)
+    if deleted:
+        announce_bulk_change()
+    return deleted

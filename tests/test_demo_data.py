@@ -7,6 +7,7 @@ import pytest
 from django.core.management import call_command
 
 from resources import demo
+from resources.filters import catalogue_version
 from resources.models import (
     Approach,
     Audience,
@@ -266,3 +267,23 @@ def test_demo_entries_have_the_kind_their_item_says(loaded):
     kinds = {item["title"]: item["kind"] for item in demo.read_items()}
     assert {e.title: e.kind for e in Entry.objects.all()} == kinds
     assert set(kinds.values()) == set(Kind.values)
+
+
+@pytest.mark.django_db
+def test_loading_starts_a_new_catalogue_version_for_cached_counts(
+    django_capture_on_commit_callbacks,
+):
+    before = catalogue_version()
+    with django_capture_on_commit_callbacks(execute=True):
+        demo.load_demo()
+    assert catalogue_version() != before
+
+
+@pytest.mark.django_db
+def test_a_run_that_adds_nothing_keeps_the_catalogue_version(
+    loaded, django_capture_on_commit_callbacks
+):
+    before = catalogue_version()
+    with django_capture_on_commit_callbacks(execute=True):
+        demo.load_demo()
+    assert catalogue_version() == before

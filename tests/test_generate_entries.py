@@ -6,6 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from resources import demo, synthetic
+from resources.filters import catalogue_version
 from resources.models import Entry, Kind, Status, Topic
 from tests.factories import (
     ApproachFactory,
@@ -181,3 +182,14 @@ def test_synthetic_drafts_have_no_published_date():
     drafts = Entry.objects.filter(is_synthetic=True, status=Status.DRAFT)
     assert drafts.exists()
     assert not drafts.filter(published_at__isnull=False).exists()
+
+
+def test_generating_and_deleting_start_new_catalogue_versions(django_capture_on_commit_callbacks):
+    versions = [catalogue_version()]
+    with django_capture_on_commit_callbacks(execute=True):
+        generate("--count", "5", "--seed", "17")
+    versions.append(catalogue_version())
+    with django_capture_on_commit_callbacks(execute=True):
+        generate("--delete")
+    versions.append(catalogue_version())
+    assert len(set(versions)) == 3
