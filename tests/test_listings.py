@@ -282,6 +282,7 @@ BAD_QUERY_STRINGS = [
     "q=peer%00support",
     "year_min=%00&year_max=%00&sort=%00&page=%00",
     f"q={'a' * 10_000}",
+    "q=" + "+".join(f"word{i}s" for i in range(60)),  # many distinct words
     f"q={quote('é' * 5_000)}",
     "q=a&q=b&sort=title&sort=oldest&page=1&page=2&year_min=2000&year_min=x",
     "q=%FF%FE",
