@@ -2,7 +2,8 @@
 
 Every parameter in DESIGN.md is a filter here. Facets (checkbox lists) are OR within a facet
 and AND across facets, and know how to count their own options *disjunctively*: with every
-other facet's selection applied and their own left out, in one query per facet.
+other facet's selection applied and their own left out, in one query per facet (the counts
+are cached per catalogue version; see `cached`).
 
 Bad input never raises: unknown slugs and choices are dropped, malformed numbers and sort
 orders are reported through the form's errors and otherwise ignored.
