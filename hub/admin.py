@@ -21,3 +21,14 @@ class HubAdminSite(admin.AdminSite):
         ):
             return render(request, "429.html", {"retry_minutes": 5}, status=429)
         return super().login(request, extra_context)
+
+    def get_app_list(self, request, app_label=None):
+        """Django's list of apps and models, with each app's models in their ModelAdmin's
+        `menu_position` order (the catalogue's entry screens before its taxonomies)."""
+        app_list = super().get_app_list(request, app_label)
+        for app in app_list:
+            app["models"].sort(
+                key=lambda row: (getattr(self.get_model_admin(row["model"]), "menu_position", 100),
+                                 row["name"])
+            )  # fmt: skip
+        return app_list

@@ -306,18 +306,21 @@ class EntryAdmin(SimpleHistoryAdmin):
 
 @admin.register(Resource)
 class ResourceAdmin(EntryAdmin):
+    menu_position = 1
     kind_fieldset = ("Resource", {"fields": ["resource_format"]})
     kind_filters = ["resource_format"]
 
 
 @admin.register(Tool)
 class ToolAdmin(EntryAdmin):
+    menu_position = 2
     kind_fieldset = ("Tool", {"fields": ["tool_format", "cost", "licence"]})
     kind_filters = ["tool_format", "cost"]
 
 
 @admin.register(Evidence)
 class EvidenceAdmin(EntryAdmin):
+    menu_position = 3
     kind_fieldset = (
         "Evidence",
         {

@@ -63,6 +63,15 @@ def entry_form_data(**overrides):
 # ---------------------------------------------------------------------------------------------
 
 
+def test_the_catalogue_lists_the_three_entry_screens_before_the_taxonomies(curator_client):
+    response = curator_client.get(reverse("admin:index"))
+
+    [catalogue] = [app for app in response.context["app_list"] if app["app_label"] == "resources"]
+    assert [model["object_name"] for model in catalogue["models"]] == [
+        "Resource", "Tool", "Evidence", "Approach", "Audience", "Population", "Region", "Topic",
+    ]  # fmt: skip
+
+
 @pytest.mark.parametrize("kind", KINDS)
 def test_a_curator_sees_only_entries_of_the_screens_kind_in_its_list(curator_client, kind):
     for each_kind in KINDS:
