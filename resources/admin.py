@@ -9,7 +9,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AutocompleteSelectMultiple
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import IntegrityError, models
+from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -235,6 +236,20 @@ class EntryAdmin(SimpleHistoryAdmin):
     def view_on_site(self, entry):
         """Only published entries have a public page; drafts are previewed from the form."""
         return entry.get_absolute_url() if entry.is_published else None
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except IntegrityError:
+            # The form checks slug and DOI, but another curator may save the same one between
+            # that check and this save; the database refuses it and rolls the save back.
+            self.message_user(
+                request,
+                "Not saved: another entry was saved with the same slug or DOI a moment ago. "
+                "Check them and save again.",
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(request.get_full_path())
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.name in self.autocomplete_fields:

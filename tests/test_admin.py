@@ -7,6 +7,7 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone
 
+from resources.admin import EntryAdminForm
 from resources.models import Entry, Kind, Status, Topic
 from tests.factories import EntryFactory, TopicFactory
 
@@ -328,6 +329,23 @@ def test_a_doi_already_on_another_entry_is_a_form_error_naming_that_entry(curato
     [error] = response.context["adminform"].form.errors["doi"]
     assert "Another entry already has this DOI" in error
     assert "The original review" in error
+    assert Entry.objects.count() == 1
+
+
+def test_a_doi_saved_by_someone_else_after_the_form_check_is_an_error_message_not_a_crash(
+    curator_client, monkeypatch
+):
+    EntryFactory(kind=Kind.EVIDENCE, doi="10.1186/1471-244x-14-39")
+    # Both checks pass, as they would if the other entry was saved just after them.
+    monkeypatch.setattr(EntryAdminForm, "clean_doi", lambda form: form.cleaned_data["doi"])
+    monkeypatch.setattr(Entry, "validate_constraints", lambda entry, exclude=None: None)
+
+    response = curator_client.post(
+        admin_url(Kind.EVIDENCE, "add"), entry_form_data(doi="10.1186/1471-244x-14-39")
+    )
+
+    assert response.status_code == 302
+    assert "another entry was saved with the same slug or DOI" in messages_of(response)[0]
     assert Entry.objects.count() == 1
 
 
