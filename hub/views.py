@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.template import loader
 from django.views.decorators.cache import never_cache
 
-from resources.filters import cached
+from resources.cache import cached
 from resources.models import Entry, Topic
 
 logger = logging.getLogger(__name__)

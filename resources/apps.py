@@ -6,11 +6,11 @@ class ResourcesConfig(AppConfig):
     verbose_name = "Catalogue"
 
     def ready(self):
-        # Listings cache facet counts per catalogue version; any change to an entry, a term
-        # or the links between them starts a new version.
+        # Cached catalogue figures are kept per catalogue version (resources/cache.py); any
+        # change to an entry, a term or the links between them starts a new version.
         from django.db.models.signals import m2m_changed, post_delete, post_save
 
-        from resources.filters import catalogue_changed
+        from resources.cache import catalogue_changed
 
         for signal in (post_save, post_delete, m2m_changed):
-            signal.connect(catalogue_changed, dispatch_uid="listing-facet-cache")
+            signal.connect(catalogue_changed, dispatch_uid="catalogue-cache")

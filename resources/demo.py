@@ -19,7 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 
-from resources.filters import catalogue_changed
+from resources.cache import start_new_catalogue_version
 from resources.models import (
     TAXONOMY_FIELDS,
     Entry,
@@ -220,12 +220,6 @@ def load_taxonomy(taxonomy=None, report=None):
     return report
 
 
-def announce_bulk_change():
-    """Once committed, start a new catalogue version so cached listing and home page counts
-    show a bulk change at once: bulk_create and raw deletes send no save or delete signals."""
-    transaction.on_commit(lambda: catalogue_changed(sender=Entry, instance=Entry()))
-
-
 def _already_present(entry):
     """Whether an entry already holds this demo item (see the module docstring)."""
     same = Q(slug=entry.slug)
@@ -306,5 +300,5 @@ def load_demo():
     _record_created_versions(entries, link_terms(links))
     report.entries_created = len(entries)
     if report.entries_created or report.terms_created:
-        announce_bulk_change()
+        start_new_catalogue_version()
     return report

@@ -3,23 +3,22 @@
 Every parameter in DESIGN.md is a filter here. Facets (checkbox lists) are OR within a facet
 and AND across facets, and know how to count their own options *disjunctively*: with every
 other facet's selection applied and their own left out, in one query per facet (the counts
-are cached per catalogue version; see `cached`).
+are cached per catalogue version; see resources/cache.py).
 
 Bad input never raises: unknown slugs and choices are dropped, malformed numbers and sort
 orders are reported through the form's errors and otherwise ignored.
 """
 
 import hashlib
-import time
 from dataclasses import dataclass
 
 import django_filters
 from django import forms
-from django.core.cache import cache
 from django.db.models import CharField, Count, TextChoices, Value
 from django.db.models.functions import Lower
 from django.http import QueryDict
 
+from resources.cache import cached
 from resources.models import (
     MIN_YEAR,
     TAXONOMY_FIELDS,
@@ -28,7 +27,6 @@ from resources.models import (
     Kind,
     ResourceFormat,
     StudyDesign,
-    Term,
     ToolFormat,
 )
 from resources.search import MAX_QUERY_LENGTH, clean_query, search
@@ -184,38 +182,6 @@ class TermFacetFilter(FacetFilter):
 
 class YearFilter(django_filters.NumberFilter):
     field_class = forms.IntegerField
-
-
-# Facet counts are the costly part of a listing (an aggregate per facet), and term lists rarely
-# change, so both are kept in the shared cache for a few minutes. Their keys include the
-# catalogue version, which every save or delete of an entry or term changes (signals wired in
-# resources/apps.py), so a curator's edit shows at once; bulk loads wait out the timeout.
-FACET_CACHE_SECONDS = 300
-CATALOGUE_VERSION_KEY = "catalogue-version"
-
-
-def catalogue_version():
-    version = cache.get(CATALOGUE_VERSION_KEY)
-    if version is None:
-        cache.add(CATALOGUE_VERSION_KEY, time.time_ns(), None)
-        version = cache.get(CATALOGUE_VERSION_KEY)
-    return version
-
-
-def catalogue_changed(sender=None, instance=None, **kwargs):
-    """Signal receiver: an entry or a term changed, so cached facets are out of date."""
-    if isinstance(instance, Entry | Term):
-        cache.set(CATALOGUE_VERSION_KEY, time.time_ns(), None)
-
-
-def cached(key, compute):
-    """`compute()`, kept under `key` for this version of the catalogue."""
-    key = f"listing:{catalogue_version()}:{key}"
-    value = cache.get(key)
-    if value is None:
-        value = compute()
-        cache.set(key, value, FACET_CACHE_SECONDS)
-    return value
 
 
 def term_choices():

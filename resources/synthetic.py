@@ -12,9 +12,9 @@ import random
 
 from django.db import transaction
 
+from resources.cache import start_new_catalogue_version
 from resources.demo import (
     TAXONOMY_MODELS,
-    announce_bulk_change,
     link_terms,
     load_taxonomy,
     slug_from_title,
@@ -311,7 +311,7 @@ def generate_entries(count, seed):
     for start in range(0, count, BATCH_SIZE):
         numbers = range(start + 1, min(start + BATCH_SIZE, count) + 1)
         _insert_batch([maker.make(number) for number in numbers])
-    announce_bulk_change()
+    start_new_catalogue_version()
     return count
 
 
@@ -325,5 +325,5 @@ def delete_synthetic_entries():
     # A plain DELETE: Entry's delete signals would write a history record for every row.
     deleted = synthetic._raw_delete(synthetic.db)
     if deleted:
-        announce_bulk_change()
+        start_new_catalogue_version()
     return deleted

@@ -5,8 +5,9 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.generic import ListView
 
+from resources.cache import cached
 from resources.citations import Citation
-from resources.filters import cached, listing_filterset
+from resources.filters import listing_filterset
 from resources.models import KIND_PLURALS, Entry, Kind
 
 

@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 
 from resources import demo
-from resources.filters import catalogue_version
+from resources.cache import catalogue_version
 from resources.models import (
     Approach,
     Audience,

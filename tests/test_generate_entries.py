@@ -6,7 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from resources import demo, synthetic
-from resources.filters import catalogue_version
+from resources.cache import catalogue_version
 from resources.models import Entry, Kind, Status, Topic
 from tests.factories import (
     ApproachFactory,
