@@ -31,7 +31,7 @@ run: $(VENV)/.runtime-installed
 test: $(VENV)/.dev-installed
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/ruff check .
-	DEBUG=0 $(BIN)/pytest -m "not browser" $(PYTEST_ARGS)
+	DEBUG=0 $(BIN)/pytest -m "not browser" -n auto $(PYTEST_ARGS)
 
 # Real-browser journeys and accessibility checks in Debian's Chromium (/usr/bin/chromium).
 test-browser: $(VENV)/.dev-installed
