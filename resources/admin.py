@@ -88,12 +88,6 @@ class EntryAdminForm(forms.ModelForm):
     """The entry form, with a duplicate DOI explained on the DOI field itself."""
 
     class Meta:
-        # The admin renders help text as HTML, so the model's "/evidence/<slug>/" would lose
-        # its "<slug>"; this one says the same without angle brackets.
-        help_texts = {
-            "slug": "The last part of the entry's web address, as in "
-            "/evidence/peer-support-for-carers/. Keep it once published.",
-        }
         error_messages = {
             "slug": {
                 "unique": "Another entry already uses this slug (web address): choose another."

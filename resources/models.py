@@ -7,8 +7,8 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import connections, models
-from django.db.models import Count, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce, Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -384,7 +384,8 @@ class Entry(models.Model):
     slug = models.SlugField(
         max_length=255,
         unique=True,
-        help_text="The entry's web address, e.g. /evidence/<slug>/. Keep it once published.",
+        help_text="The last part of the entry's web address, as in "
+        "/evidence/peer-support-for-carers/. Keep it once published.",
     )
     summary = models.TextField(
         max_length=600,
@@ -519,9 +520,14 @@ class Entry(models.Model):
             *_kind_field_constraints(),
         ]
         indexes = [
+            # Listings sort by year then publication date (newest/oldest), or by title.
             models.Index(fields=["status", "kind", "-published_at"], name="entry_listing_idx"),
-            models.Index(fields=["status", "year"], name="entry_year_idx"),
-            models.Index(fields=["status", "title"], name="entry_title_idx"),
+            models.Index(fields=["status", "year", "published_at"], name="entry_year_idx"),
+            models.Index(
+                fields=["status", "kind", "year", "published_at"], name="entry_kind_year_idx"
+            ),
+            models.Index(F("status"), Lower("title"), name="entry_title_idx"),
+            models.Index(fields=["-updated"], name="entry_updated_idx"),
             models.Index(fields=["status", "featured"], name="entry_featured_idx"),
             models.Index(fields=["study_design"], name="entry_study_design_idx"),
             models.Index(fields=["evidence_strength"], name="entry_strength_idx"),
