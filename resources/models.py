@@ -570,8 +570,14 @@ class Entry(models.Model):
 
     @property
     def link(self):
-        """Where the "Go to" button points: the entry's URL, or its DOI when it has none."""
-        return self.url or self.doi_url
+        """Where the "Go to" button points: the entry's URL, or its DOI when it has none.
+
+        Forms only accept web addresses, but rows can also arrive by bulk load or SQL, so a
+        `javascript:` or other non-web link is never offered to visitors.
+        """
+        if self.url.lower().startswith(("https://", "http://")):
+            return self.url
+        return self.doi_url
 
     @property
     def kind_plural(self):

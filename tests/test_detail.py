@@ -129,6 +129,14 @@ def test_link_button_falls_back_to_the_doi(client):
     assert "Read the evidence" in html
 
 
+def test_a_non_web_link_loaded_in_bulk_is_never_offered_to_visitors(client):
+    entry = EntryFactory(url="https://example.org/guide")
+    Entry.objects.filter(pk=entry.pk).update(url="javascript:alert(1)")
+    html = page(client, Entry.objects.get(pk=entry.pk))
+    assert "javascript:" not in html
+    assert 'class="entry__link"' not in html
+
+
 def test_entry_without_url_or_doi_has_no_link_button(client):
     html = page(client, EntryFactory(kind="tool", url=""))
     assert 'class="entry__link"' not in html
