@@ -19,6 +19,7 @@ env = environ.Env(
     ALLOWED_HOSTS=(list, []),
     CSRF_TRUSTED_ORIGINS=(list, []),
     DEFAULT_FROM_EMAIL=(str, "Peer Support Evidence Hub <hub@localhost>"),
+    CONTACT_EMAIL=(str, ""),
     SITE_URL=(str, "http://127.0.0.1:8000"),
     SECURE_SSL_REDIRECT=(bool, None),
     SECURE_HSTS_SECONDS=(int, 31536000),
@@ -53,6 +54,8 @@ CSRF_TRUSTED_ORIGINS = env("CSRF_TRUSTED_ORIGINS")
 
 SITE_NAME = "Peer Support Evidence Hub"
 SITE_URL = env("SITE_URL").rstrip("/")
+# Shown on the about page for accessibility problems and erasure requests, when set.
+CONTACT_EMAIL = env("CONTACT_EMAIL")
 
 INSTALLED_APPS = [
     "hub.apps.HubAdminConfig",

@@ -7,6 +7,7 @@ from hub import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("about/", views.about, name="about"),
     path("health/", views.health, name="health"),
     path("admin/", admin.site.urls),
     path("newsletter/", include("newsletter.urls")),

@@ -1,4 +1,4 @@
-"""Site-wide views: home, health check and error pages."""
+"""Site-wide views: home, about, health check and error pages."""
 
 import logging
 
@@ -9,7 +9,7 @@ from django.template import loader
 from django.views.decorators.cache import never_cache
 
 from resources.cache import cached
-from resources.models import Entry, Topic
+from resources.models import Entry, EvidenceStrength, StudyDesign, Topic
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +41,15 @@ def home(request):
         "newest": newest.for_listing().newest_first()[:6],
     }
     return render(request, "home.html", context)
+
+
+def about(request):
+    """How the library is curated, what its labels mean, privacy and accessibility."""
+    context = {
+        "study_designs": StudyDesign.labels,
+        "evidence_strengths": EvidenceStrength.labels,
+    }
+    return render(request, "about.html", context)
 
 
 def page_not_found(request, exception):

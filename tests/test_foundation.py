@@ -144,3 +144,21 @@ def test_collectstatic_gives_hashed_names_served_with_long_cache_lifetimes(tmp_p
     status, cache_control = status_line.split(" ", 1)
     assert status == "200"
     assert "max-age=315360000" in cache_control and "immutable" in cache_control
+
+
+@pytest.mark.django_db
+def test_about_page_explains_curation_privacy_and_accessibility(client):
+    response = client.get("/about/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.count("<h1") == 1
+    for heading in ("How entries are chosen and checked", "Your data", "Accessibility"):
+        assert heading in html
+    assert "Randomised controlled trial" in html  # labels come from the model's choices
+    assert 'href="/about/"' in html  # linked from the footer of every page
+
+
+@pytest.mark.django_db
+@override_settings(CONTACT_EMAIL="hub@example.org")
+def test_about_page_gives_the_contact_address_when_one_is_configured(client):
+    assert b'href="mailto:hub@example.org"' in client.get("/about/").content

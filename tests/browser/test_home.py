@@ -25,3 +25,9 @@ def test_home_page_reads_at_320_pixels_without_sideways_scrolling(page):
     scroll_width = page.evaluate("document.documentElement.scrollWidth")
     assert scroll_width <= 320
     assert_no_axe_violations(page)
+
+
+def test_about_page_has_no_accessibility_violations(page):
+    page.goto("/about/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("About the hub")
+    assert_no_axe_violations(page)
