@@ -293,8 +293,9 @@ class EntryQuerySet(models.QuerySet):
         return self.filter(is_synthetic=False)
 
     def for_listing(self):
-        """Everything one listing page shows, in a constant number of queries."""
-        return self.prefetch_related("topics")
+        """What a result card needs: every column but the stored search vector, which can be
+        larger than the rest of the row and is only ever read by the database itself."""
+        return self.defer("search_vector")
 
     def newest_first(self):
         return self.order_by("-published_at", "-pk")
