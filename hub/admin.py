@@ -22,6 +22,12 @@ class HubAdminSite(admin.AdminSite):
             return render(request, "429.html", {"retry_minutes": 5}, status=429)
         return super().login(request, extra_context)
 
+    def autocomplete_view(self, request):
+        """The admin's autocomplete, which also answers the entry form's term pickers."""
+        from resources.admin import TermAutocompleteJsonView
+
+        return TermAutocompleteJsonView.as_view(admin_site=self)(request)
+
     def get_app_list(self, request, app_label=None):
         """Django's list of apps and models, with each app's models in their ModelAdmin's
         `menu_position` order (the catalogue's entry screens before its taxonomies)."""

@@ -1,12 +1,19 @@
 """The curators' screens: Resources, Tools and Evidence over one Entry table, and the taxonomies.
 
-Each kind has its own screen on its proxy model, so the kind is fixed by the screen and the
-form only shows the fields that kind may have. Saves and bulk actions go through the model,
-so django-simple-history records who changed what and `published_at` is set on first publish.
+Each kind (resources/kinds.py) has its own screen on its proxy model, so the kind is fixed by
+the screen and the form only shows the fields that kind may have; each taxonomy
+(resources/taxonomies.py) has a screen on its proxy too. Saves and bulk actions go through
+resources/services.py, so history records who changed what (terms included) and
+`published_at` is set on first publish.
 """
 
+from dataclasses import dataclass
+from types import SimpleNamespace
+
 from django import forms
+from django.apps import apps
 from django.contrib import admin, messages
+from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.contrib.admin.widgets import AutocompleteSelectMultiple
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models
@@ -18,32 +25,38 @@ from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.manager import SIMPLE_HISTORY_REVERSE_ATTR_NAME
 
+from resources import services
+from resources.kinds import KINDS
 from resources.models import (
     DOI_PATTERN,
-    Approach,
-    Audience,
+    KIND_MODELS,
+    TAXONOMY_MODELS,
     Entry,
-    Evidence,
-    Population,
-    Region,
-    Resource,
+    EntryTerm,
     Status,
-    Tool,
-    Topic,
+    Term,
     normalise_doi,
 )
-
-TAXONOMY_FIELDS = ["topics", "approaches", "audiences", "populations", "regions"]
-
+from resources.taxonomies import TAXONOMIES
 
 # ---------------------------------------------------------------------------------------------
 # Taxonomies
 # ---------------------------------------------------------------------------------------------
 
 
+class TermAdminForm(forms.ModelForm):
+    """A term's form. The screen fixes the taxonomy, and the form checks that no other term
+    of that taxonomy has the name or slug (the database would refuse it)."""
+
+    def _get_validation_exclusions(self):
+        # The taxonomy is not a form field, but the unique-within-taxonomy checks need it.
+        return super()._get_validation_exclusions() - {"taxonomy"}
+
+
 class TermAdmin(admin.ModelAdmin):
     """One screen per taxonomy: order the terms, see how much each is used."""
 
+    form = TermAdminForm
     list_display = ["name", "slug", "position", "entry_count"]
     list_editable = ["position"]
     search_fields = ["name", "slug"]  # also what the entry forms' autocomplete searches
@@ -58,13 +71,54 @@ class TermAdmin(admin.ModelAdmin):
         return term.entry_count
 
 
-for taxonomy in (Topic, Approach, Audience, Population, Region):
-    admin.site.register(taxonomy, TermAdmin)
+for taxonomy_model in TAXONOMY_MODELS.values():
+    admin.site.register(taxonomy_model, TermAdmin)
 
 
 # ---------------------------------------------------------------------------------------------
 # Entries
 # ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TaxonomyRelation:
+    """An entry's terms of one taxonomy, described as the admin's autocomplete widget and view
+    expect of a relation field: `Entry.terms` holds every taxonomy, each form field one."""
+
+    model: type
+    name: str
+    remote_model: type
+
+    @property
+    def remote_field(self):
+        return SimpleNamespace(model=self.remote_model)
+
+    def get_limit_choices_to(self):
+        return {}
+
+
+def taxonomy_relation(model, field_name):
+    """The relation behind the term picker `field_name` ("topics") of `model`'s form, or None."""
+    for taxonomy in TAXONOMIES:
+        if taxonomy.plural == field_name and issubclass(model, Entry):
+            return TaxonomyRelation(model, field_name, TAXONOMY_MODELS[taxonomy.name])
+    return None
+
+
+class TermAutocompleteJsonView(AutocompleteJsonView):
+    """The admin's autocomplete, also answering the entry form's term pickers (`topics`, …),
+    with the terms of that taxonomy that its screen's search finds."""
+
+    def process_request(self, request):
+        try:
+            model = apps.get_model(request.GET["app_label"], request.GET["model_name"])
+        except (KeyError, LookupError):
+            return super().process_request(request)
+        relation = taxonomy_relation(model, request.GET.get("field_name"))
+        if relation is None:
+            return super().process_request(request)
+        model_admin = self.admin_site.get_model_admin(relation.remote_model)
+        return request.GET.get("term", ""), model_admin, relation, "id"
 
 
 class TermPicker(AutocompleteSelectMultiple):
@@ -85,7 +139,8 @@ def admin_change_link(entry):
 
 
 class EntryAdminForm(forms.ModelForm):
-    """The entry form, with a duplicate DOI explained on the DOI field itself."""
+    """The entry form: a term picker per taxonomy, and a duplicate DOI explained on the DOI
+    field itself."""
 
     class Meta:
         error_messages = {
@@ -98,17 +153,22 @@ class EntryAdminForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         version = getattr(self.instance, SIMPLE_HISTORY_REVERSE_ATTR_NAME, None)
         if version is not None:
-            self.show_terms_of(version)
+            # simple-history rebuilds only the plain fields of an old version; its terms are
+            # kept in the version's own link rows.
+            self.show_terms(version.terms.values_list("term_id", flat=True))
+        elif self.instance.pk:
+            self.show_terms(EntryTerm.objects.filter(entry=self.instance).values_list("term_id"))
 
-    def show_terms_of(self, version):
-        """On the revert screen, offer the version's taxonomy terms rather than today's.
+    def show_terms(self, term_ids):
+        """Fill each taxonomy's picker with its terms among `term_ids`."""
+        terms = Term.objects.filter(pk__in=term_ids).values_list("taxonomy", "pk")
+        for taxonomy in TAXONOMIES:
+            self.initial[taxonomy.plural] = [pk for name, pk in terms if name == taxonomy.name]
 
-        simple-history rebuilds only the plain fields of an old version; its terms are kept
-        in the version's own many-to-many history rows.
-        """
-        for name in TAXONOMY_FIELDS:
-            term_column = self._meta.model._meta.get_field(name).m2m_reverse_field_name()
-            self.initial[name] = list(getattr(version, name).values_list(term_column, flat=True))
+    @property
+    def chosen_terms(self):
+        """Every term picked, in all taxonomies."""
+        return [term for t in TAXONOMIES for term in self.cleaned_data.get(t.plural, [])]
 
     def clean_doi(self):
         # The database refuses a second entry with the same DOI; say which entry has it.
@@ -124,12 +184,46 @@ class EntryAdminForm(forms.ModelForm):
         return doi
 
 
-class TermFilter(admin.RelatedFieldListFilter):
-    """A taxonomy filter whose last choice, entries with no term of this taxonomy, says so."""
+def term_picker_fields(admin_site):
+    """The entry form's term pickers, one per taxonomy: `topics`, `approaches`, …"""
+    return {
+        taxonomy.plural: forms.ModelMultipleChoiceField(
+            queryset=TAXONOMY_MODELS[taxonomy.name].objects.all(),
+            required=False,
+            label=taxonomy.plural.capitalize(),
+            widget=TermPicker(taxonomy_relation(Entry, taxonomy.plural), admin_site),
+        )
+        for taxonomy in TAXONOMIES
+    }
 
-    def __init__(self, field, request, params, model, model_admin, field_path):
-        super().__init__(field, request, params, model, model_admin, field_path)
-        self.empty_value_display = "None"
+
+class TaxonomyListFilter(admin.SimpleListFilter):
+    """Entries filed under one term of a taxonomy, or (the last choice, "None") under none."""
+
+    taxonomy = None
+    none = "none"
+
+    def lookups(self, request, model_admin):
+        terms = TAXONOMY_MODELS[self.taxonomy.name].objects.values_list("pk", "name")
+        return [(str(pk), name) for pk, name in terms] + [(self.none, "None")]
+
+    def queryset(self, request, queryset):
+        in_taxonomy = EntryTerm.objects.filter(term__taxonomy=self.taxonomy.name)
+        if self.value() == self.none:
+            return queryset.exclude(pk__in=in_taxonomy.values("entry_id"))
+        if self.value() and self.value().isdigit():
+            return queryset.filter(pk__in=in_taxonomy.filter(term=self.value()).values("entry_id"))
+        return queryset
+
+
+TAXONOMY_LIST_FILTERS = [
+    type(
+        f"{taxonomy.model_name}ListFilter",
+        (TaxonomyListFilter,),
+        {"taxonomy": taxonomy, "title": taxonomy.label.lower(), "parameter_name": taxonomy.name},
+    )
+    for taxonomy in TAXONOMIES
+]
 
 
 class SyntheticFilter(admin.SimpleListFilter):
@@ -179,8 +273,7 @@ class EntryAdmin(SimpleHistoryAdmin):
 
     form = EntryAdminForm
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
-    kind_fieldset = None  # ("Evidence", {"fields": [...]}) in each subclass
-    kind_filters = []
+    spec = None  # the kind's spec (resources/kinds.py), set on each kind's screen
 
     list_display = ["title", "status", "year", "last_reviewed_on", "updated", "origin"]
     list_per_page = 50
@@ -190,7 +283,6 @@ class EntryAdmin(SimpleHistoryAdmin):
     # The "(N total)" beside a filtered count costs a second count of the whole kind.
     show_full_result_count = False
     prepopulated_fields = {"slug": ["title"]}
-    autocomplete_fields = TAXONOMY_FIELDS
     readonly_fields = ["published_at", "created", "updated", "is_synthetic"]
     object_history_list_template = "admin/resources/object_history_list.html"
     actions = ["publish", "return_to_draft", "archive", "mark_reviewed_today"]
@@ -201,8 +293,13 @@ class EntryAdmin(SimpleHistoryAdmin):
         return "Synthetic" if entry.is_synthetic else ""
 
     def get_list_filter(self, request):
-        taxonomy_filters = [(field, TermFilter) for field in TAXONOMY_FIELDS]
-        return ["status", *self.kind_filters, DecadeFilter, *taxonomy_filters, SyntheticFilter]
+        kind_filters = self.spec.admin_filters
+        return ["status", *kind_filters, DecadeFilter, *TAXONOMY_LIST_FILTERS, SyntheticFilter]
+
+    def get_form(self, request, obj=None, **kwargs):
+        pickers = term_picker_fields(self.admin_site)
+        kwargs["form"] = type(self.form.__name__, (self.form,), pickers)
+        return super().get_form(request, obj, **kwargs)
 
     def get_fieldsets(self, request, obj=None):
         return [
@@ -211,8 +308,8 @@ class EntryAdmin(SimpleHistoryAdmin):
                 "Source",
                 {"fields": ["url", "doi", "organisation", "authors", "publisher", "year"]},
             ),
-            self.kind_fieldset,
-            ("Classification", {"fields": TAXONOMY_FIELDS}),
+            self.spec.admin_fieldset,
+            ("Classification", {"fields": [taxonomy.plural for taxonomy in TAXONOMIES]}),
             ("Publishing", {"fields": ["status", "featured", "last_reviewed_on"]}),
             (
                 "Provenance",
@@ -245,10 +342,10 @@ class EntryAdmin(SimpleHistoryAdmin):
             )
             return HttpResponseRedirect(request.get_full_path())
 
-    def formfield_for_manytomany(self, db_field, request, **kwargs):
-        if db_field.name in self.autocomplete_fields:
-            kwargs["widget"] = TermPicker(db_field, self.admin_site, using=kwargs.get("using"))
-        return super().formfield_for_manytomany(db_field, request, **kwargs)
+    def save_related(self, request, form, formsets, change):
+        # The terms were saved with the entry; only inline formsets (none yet) are left.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None and not obj.is_published:
@@ -256,7 +353,9 @@ class EntryAdmin(SimpleHistoryAdmin):
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def save_model(self, request, entry, form, change):
-        super().save_model(request, entry, form, change)
+        """Save through resources.services (terms and one history version included)."""
+        entry._history_user = request.user
+        services.save_entry(entry, terms=form.chosen_terms)
         if not change or "url" in form.changed_data:
             self.warn_about_entries_with_the_same_link(request, entry)
 
@@ -313,34 +412,10 @@ class EntryAdmin(SimpleHistoryAdmin):
         )
 
 
-@admin.register(Resource)
-class ResourceAdmin(EntryAdmin):
-    menu_position = 1
-    kind_fieldset = ("Resource", {"fields": ["resource_format"]})
-    kind_filters = ["resource_format"]
+def kind_admin(spec, position):
+    """The admin screen of one kind (resources/kinds.py): its fieldset, filters and place."""
+    return type(f"{spec.label}Admin", (EntryAdmin,), {"spec": spec, "menu_position": position})
 
 
-@admin.register(Tool)
-class ToolAdmin(EntryAdmin):
-    menu_position = 2
-    kind_fieldset = ("Tool", {"fields": ["tool_format", "cost", "licence"]})
-    kind_filters = ["tool_format", "cost"]
-
-
-@admin.register(Evidence)
-class EvidenceAdmin(EntryAdmin):
-    menu_position = 3
-    kind_fieldset = (
-        "Evidence",
-        {
-            "fields": [
-                "study_design",
-                "evidence_strength",
-                "finding",
-                "sample_size",
-                "population",
-                "country",
-            ]
-        },
-    )
-    kind_filters = ["study_design", "evidence_strength"]
+for position, spec in enumerate(KINDS, start=1):
+    admin.site.register(KIND_MODELS[spec.value], kind_admin(spec, position))

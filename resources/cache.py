@@ -4,10 +4,13 @@ Facet counts, term lists, related entries and the home page's counts are the cos
 a page at scale and change only when the catalogue does. Each is cached under the current
 *catalogue version*: any save or delete of an entry or a term, or a change to the links
 between them, starts a new version (signals wired in resources/apps.py), so a curator's edit
-shows at once. Bulk loads send no signals and call `start_new_catalogue_version()` instead.
+shows at once. Bulk writes (resources/services.py) run inside `catalogue_change()`, which
+starts one new version for the whole batch instead of one per row.
 """
 
+import contextvars
 import time
+from contextlib import contextmanager
 
 from django.core.cache import cache
 from django.db import transaction
@@ -35,11 +38,24 @@ def _new_version():
     cache.set(CATALOGUE_VERSION_KEY, time.time_ns(), None)
 
 
-def catalogue_changed(sender, instance=None, **kwargs):
-    """Signal receiver: an entry or a term changed, so cached figures are out of date."""
-    from resources.models import Entry, Term
+_in_catalogue_change = contextvars.ContextVar("in_catalogue_change", default=False)
 
-    if isinstance(instance, Entry | Term):
+
+@contextmanager
+def catalogue_change():
+    """Change many entries or terms as one: the rows' own signals start no new versions, and
+    one is started when the block ends (and again on commit)."""
+    token = _in_catalogue_change.set(True)
+    try:
+        yield
+    finally:
+        _in_catalogue_change.reset(token)
+        start_new_catalogue_version()
+
+
+def catalogue_changed(sender, **kwargs):
+    """Signal receiver: an entry, a term or the links between them changed."""
+    if not _in_catalogue_change.get():
         start_new_catalogue_version()
 
 

@@ -12,7 +12,7 @@ from urllib.parse import quote
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 
-from resources.models import Kind, ResourceFormat
+from resources.kinds import ResourceFormat
 
 AUTHOR_SEPARATORS = re.compile(r"\s*[;,]\s*")
 # Organisations' names may hold commas ("St George's, University of London"), not semicolons.
@@ -113,15 +113,16 @@ class Citation:
     def work_type(self):
         """Journal article, report or generic work.
 
-        A DOI with a journal or publisher is a published paper, whatever the kind. Evidence
-        without a DOI is a paper when it names a journal and no organisation; with an
-        organisation it is that organisation's report (in the curated data, always so).
+        A DOI with a journal or publisher is a published paper, whatever the kind. A kind
+        cited as a report (evidence; see resources/kinds.py) is a paper when it names a
+        journal and no organisation, and otherwise that organisation's report (in the curated
+        data, always so). A resource whose format is "report" is a report too.
         """
         entry = self.entry
-        is_evidence = entry.kind == Kind.EVIDENCE
-        if entry.publisher and (entry.doi or (is_evidence and not entry.organisation)):
+        cited_as_report = entry.spec.citation_type == "report"
+        if entry.publisher and (entry.doi or (cited_as_report and not entry.organisation)):
             return ARTICLE
-        if is_evidence or entry.resource_format == ResourceFormat.REPORT:
+        if cited_as_report or entry.resource_format == ResourceFormat.REPORT:
             return REPORT
         return GENERIC
 
@@ -145,7 +146,8 @@ class Citation:
 
     @property
     def reference(self):
-        """An APA-like reference: Authors (Year). Title. Publisher. https://doi.org/… or URL"""
+        """An APA-like reference: Authors (Year). Title. Publisher. Then, as APA asks, the
+        work's https://doi.org/… address when it has a DOI, else its link."""
         parts = []
         creators = self.creators
         year = self.entry.year or "n.d."
@@ -158,7 +160,7 @@ class Citation:
         # APA leaves out a publisher that is also the author.
         if self.publisher and self.publisher not in creators:
             parts.append(_with_full_stop(self.publisher))
-        parts.append(self.link)
+        parts.append(self.entry.doi_url or self.link)
         return " ".join(parts)
 
     def ris(self):

@@ -1,7 +1,7 @@
 """The real demo data set: verified peer support items and the starting taxonomy.
 
 `demo_data/peer_support_items.json` holds the items exactly as they were verified;
-`demo_data/taxonomy.json` holds the starting terms of the five taxonomies and, on each term,
+`demo_data/taxonomy.json` holds the starting terms of each taxonomy and, on each term,
 which of the items' free-text values mean it. `load_demo()` brings both into the database.
 
 Loading is idempotent and never overwrites a curator's work: an item is already present when
@@ -16,30 +16,26 @@ from pathlib import Path
 
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
-from django.utils.text import slugify
 
 from resources.cache import start_new_catalogue_version
 from resources.models import (
-    TAXONOMY_FIELDS,
     Entry,
     Kind,
     ResourceFormat,
     Status,
     StudyDesign,
+    Term,
     ToolFormat,
-    normalise_doi,
 )
+from resources.services import create_entries, slug_from_title
+from resources.taxonomies import TAXONOMIES
 
 DEMO_DATA_DIR = Path(__file__).resolve().parent / "demo_data"
 ITEMS_FILE = DEMO_DATA_DIR / "peer_support_items.json"
 TAXONOMY_FILE = DEMO_DATA_DIR / "taxonomy.json"
 
-# Entry's many-to-many field for each taxonomy, which are also the keys of taxonomy.json.
-TAXONOMY_MODELS = {field: Entry._meta.get_field(field).related_model for field in TAXONOMY_FIELDS}
-
-# Long titles make unwieldy addresses; slugs stop at the last whole word within this length.
-SLUG_MAX_LENGTH = 80
+# taxonomy.json's keys are the taxonomies' plurals ("topics"); the values are their names.
+TAXONOMY_KEYS = {taxonomy.plural: taxonomy.name for taxonomy in TAXONOMIES}
 
 # The items' free-text study designs, first match wins. Reviews of reviews and scoping or
 # literature reviews come before "systematic review" because their text contains it. A
@@ -79,14 +75,6 @@ def first_match(rules, text):
         if text and re.search(pattern, text, re.IGNORECASE):
             return value
     return ""
-
-
-def slug_from_title(title, max_length=SLUG_MAX_LENGTH):
-    """A slug for a title, cut at the last whole word that fits in max_length."""
-    slug = slugify(title)
-    if len(slug) <= max_length:
-        return slug
-    return slug[: max_length + 1].rsplit("-", 1)[0]
 
 
 def read_items():
@@ -137,13 +125,15 @@ def _search(pattern, text):
 def term_rules(taxonomy=None):
     taxonomy = taxonomy or read_taxonomy()
     return [
-        TermRule.from_spec(field, spec) for field in TAXONOMY_MODELS for spec in taxonomy[field]
+        TermRule.from_spec(field, spec)
+        for field in TAXONOMY_KEYS
+        for spec in taxonomy.get(field, [])
     ]
 
 
 def term_slugs_for_item(item, rules):
     """`{"topics": ["mental-health", …], …}`: the terms an item is filed under."""
-    slugs = {field: [] for field in TAXONOMY_MODELS}
+    slugs = {field: [] for field in TAXONOMY_KEYS}
     for rule in rules:
         if rule.applies_to(item):
             slugs[rule.field].append(rule.slug)
@@ -151,7 +141,8 @@ def term_slugs_for_item(item, rules):
 
 
 def entry_from_item(item):
-    """An unsaved, published Entry for one demo item; unknown (null) fields stay empty."""
+    """An unsaved, published Entry for one demo item; unknown (null) fields stay empty. Its
+    DOI and published date are set on saving, as for every entry (resources/services.py)."""
     kind = Kind(item["kind"])
     entry = Entry(
         kind=kind,
@@ -163,12 +154,11 @@ def entry_from_item(item):
         authors=item["authors"] or "",
         publisher=item["publisher"] or "",
         year=item["year"],
-        doi=normalise_doi(item["doi"]),
+        doi=item["doi"] or "",
         population=item["population"] or "",
         country=item["country"] or "",
         source_seen=item["source_seen"] or "",
         status=Status.PUBLISHED,
-        published_at=timezone.now(),
     )
     if kind == Kind.EVIDENCE:
         entry.study_design = first_match(STUDY_DESIGN_RULES, item["study_design"]) or (
@@ -200,23 +190,26 @@ def load_taxonomy(taxonomy=None, report=None):
     """Create the starting taxonomy terms that are missing; existing terms are left alone."""
     taxonomy = taxonomy or read_taxonomy()
     report = report or LoadReport()
-    for field, model in TAXONOMY_MODELS.items():
-        existing = model.objects.values_list("slug", "name")
-        slugs = {slug for slug, _ in existing}
-        names = {name.casefold() for _, name in existing}
-        missing = [
-            model(
-                name=spec["name"],
-                slug=spec["slug"],
-                description=spec.get("description", ""),
-                position=(position + 1) * 10,
-            )
-            for position, spec in enumerate(taxonomy[field])
-            if spec["slug"] not in slugs and spec["name"].casefold() not in names
-        ]
-        model.objects.bulk_create(missing)
-        report.terms_created += len(missing)
-        report.terms_present += len(taxonomy[field]) - len(missing)
+    existing = Term.objects.values_list("taxonomy", "slug", "name")
+    slugs = {(name, slug) for name, slug, _ in existing}
+    names = {(name, term_name.casefold()) for name, _, term_name in existing}
+    missing = [
+        Term(
+            taxonomy=name,
+            name=spec["name"],
+            slug=spec["slug"],
+            description=spec.get("description", ""),
+            position=(position + 1) * 10,
+        )
+        for key, name in TAXONOMY_KEYS.items()
+        for position, spec in enumerate(taxonomy.get(key, []))
+        if (name, spec["slug"]) not in slugs and (name, spec["name"].casefold()) not in names
+    ]
+    Term.objects.bulk_create(missing)
+    if missing:
+        start_new_catalogue_version()
+    report.terms_created += len(missing)
+    report.terms_present += sum(len(taxonomy.get(key, [])) for key in TAXONOMY_KEYS) - len(missing)
     return report
 
 
@@ -225,50 +218,16 @@ def _already_present(entry):
     same = Q(slug=entry.slug)
     if entry.source_seen:
         same |= Q(source_seen=entry.source_seen)
-    if entry.doi:
-        same |= Q(doi=entry.doi)
-    return Entry.objects.filter(same).exists()
+    return (Entry.objects.filter(same) | Entry.objects.with_doi(entry.doi)).exists()
 
 
-def _terms_by_slug():
-    return {
-        field: {term.slug: term.pk for term in model.objects.all()}
-        for field, model in TAXONOMY_MODELS.items()
-    }
-
-
-def link_terms(links, batch_size=None):
-    """Insert taxonomy links in bulk; `links` maps each many-to-many field name of Entry to
-    `(entry_id, term_id)` pairs. Returns the created through rows by field name."""
-    created = {}
-    for field, pairs in links.items():
-        m2m = Entry._meta.get_field(field)
-        through = m2m.remote_field.through
-        entry_column = f"{m2m.m2m_field_name()}_id"
-        term_column = f"{m2m.m2m_reverse_field_name()}_id"
-        rows = [through(**{entry_column: entry, term_column: term}) for entry, term in pairs]
-        created[field] = through.objects.bulk_create(rows, batch_size=batch_size)
-    return created
-
-
-def _record_created_versions(entries, through_rows):
-    """One "created" history version per entry, including its terms, as save() would make."""
-    versions = Entry.history.bulk_history_create(
-        entries, default_change_reason="Loaded from the demo data set"
-    )
-    version_of_entry = {version.id: version for version in versions}
-    # simple-history copies the many-to-many rows into a version only when it saves one
-    # itself, so the bulk-created versions get theirs here.
-    for field, rows in through_rows.items():
-        through_fields = getattr(Entry, field).through._meta.fields
-        m2m_version = getattr(Entry.history.model, field).model
-        m2m_version.objects.bulk_create(
-            m2m_version(
-                history=version_of_entry[row.entry_id],
-                **{f.attname: getattr(row, f.attname) for f in through_fields},
-            )
-            for row in rows
-        )
+def term_ids_by_slug():
+    """`{"topics": {slug: id, …}, …}`: every term, keyed as in taxonomy.json."""
+    ids = {key: {} for key in TAXONOMY_KEYS}
+    keys = {name: key for key, name in TAXONOMY_KEYS.items()}
+    for taxonomy, slug, pk in Term.objects.order_by("slug").values_list("taxonomy", "slug", "pk"):
+        ids[keys[taxonomy]][slug] = pk
+    return ids
 
 
 @transaction.atomic
@@ -277,28 +236,20 @@ def load_demo():
     taxonomy = read_taxonomy()
     report = load_taxonomy(taxonomy)
     rules = term_rules(taxonomy)
-    terms = _terms_by_slug()
+    terms = term_ids_by_slug()
     new_items = []
     for item in read_items():
         entry = entry_from_item(item)
         if _already_present(entry):
             report.entries_present += 1
-        else:
-            new_items.append((entry, term_slugs_for_item(item, rules)))
-
-    # bulk_create skips Entry.save(): entry_from_item already set published_at and the DOI.
-    entries = Entry.objects.bulk_create([entry for entry, _ in new_items])
-    links = {
-        field: [
-            (entry.pk, terms[field][slug])
-            for entry, term_slugs in new_items
-            for slug in term_slugs[field]
-            if slug in terms[field]
-        ]
-        for field in TAXONOMY_MODELS
-    }
-    _record_created_versions(entries, link_terms(links))
-    report.entries_created = len(entries)
-    if report.entries_created or report.terms_created:
-        start_new_catalogue_version()
+            continue
+        term_slugs = term_slugs_for_item(item, rules)
+        term_ids = [
+            terms[key][slug] for key, slugs in term_slugs.items() for slug in slugs
+            if slug in terms[key]
+        ]  # fmt: skip
+        new_items.append((entry, term_ids))
+    if new_items:
+        create_entries(new_items, history_reason="Loaded from the demo data set")
+    report.entries_created = len(new_items)
     return report

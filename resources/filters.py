@@ -1,9 +1,12 @@
 """Listing filters: the query string of /search/, /resources/, /tools/ and /evidence/.
 
-Every parameter in DESIGN.md is a filter here. Facets (checkbox lists) are OR within a facet
+Every listing parameter the README documents is a filter here: the search `q`, one facet per
+taxonomy (resources/taxonomies.py) and per kind facet (resources/kinds.py), the year range and
+the sort order. Facets (checkbox lists) are OR within a facet
 and AND across facets, and know how to count their own options *disjunctively*: with every
-other facet's selection applied and their own left out, in one query per facet (the counts
-are cached per catalogue version; see resources/cache.py).
+other facet's selection applied and their own left out. A facet with something ticked costs
+one query; the taxonomy facets with nothing ticked share one (the counts are cached per
+catalogue version; see resources/cache.py).
 
 Bad input never raises: unknown slugs and choices are dropped, malformed numbers and sort
 orders are reported through the form's errors and otherwise ignored.
@@ -14,25 +17,15 @@ from dataclasses import dataclass
 
 import django_filters
 from django import forms
-from django.db.models import CharField, Count, TextChoices, Value
+from django.db.models import Count, TextChoices
 from django.db.models.functions import Lower
 from django.http import QueryDict
 
 from resources.cache import cached
-from resources.models import (
-    MIN_YEAR,
-    TAXONOMY_FIELDS,
-    Entry,
-    EvidenceStrength,
-    Kind,
-    ResourceFormat,
-    StudyDesign,
-    ToolFormat,
-)
+from resources.kinds import KINDS, Kind
+from resources.models import MAX_STORED_YEAR, MIN_YEAR, Entry, EntryTerm, Term
 from resources.search import MAX_QUERY_LENGTH, clean_query, search
-
-# Years outside this are typos, not filters; they are reported and ignored.
-MAX_YEAR_FILTER = 2100
+from resources.taxonomies import TAXONOMIES
 
 
 class Sort(TextChoices):
@@ -123,8 +116,8 @@ class FacetFilter(django_filters.MultipleChoiceFilter):
         """{value: number of `entries` having it}, in one query."""
         raise NotImplementedError
 
-    def facet(self, entries, selected):
-        counts = self.counts(entries)
+    def facet(self, counts, selected):
+        """The facet as shown: each option with its count from `counts` ({value: count})."""
         return Facet(
             name=self.field_name,
             legend=self.label,
@@ -147,37 +140,39 @@ class ChoiceFacetFilter(FacetFilter):
 
 
 class TermFacetFilter(FacetFilter):
-    """A facet over one taxonomy (topics, approaches, …): term slugs, matched by subquery
-    on the many-to-many table so an entry with two selected terms is listed once."""
+    """A facet over one taxonomy (?topic=, ?region=…): term slugs, matched by a subquery on
+    the link table so that an entry with two selected terms is listed once."""
 
-    def __init__(self, *args, relation, **kwargs):
-        self.relation = relation
+    def __init__(self, *args, taxonomy, **kwargs):
+        self.taxonomy = taxonomy
         kwargs.setdefault("choices", [])  # filled per request from the database
         super().__init__(*args, **kwargs)
-
-    @property
-    def through(self):
-        return Entry._meta.get_field(self.relation).remote_field.through
-
-    @property
-    def term_field(self):
-        return Entry._meta.get_field(self.relation).m2m_reverse_field_name()
 
     def filter(self, qs, value):
         if not value:
             return qs
-        matching = self.through.objects.filter(**{f"{self.term_field}__slug__in": value})
+        matching = EntryTerm.objects.filter(term__taxonomy=self.taxonomy, term__slug__in=value)
         return qs.filter(pk__in=matching.values("entry_id"))
 
     def counts(self, entries):
-        # Each (entry, term) pair is one row of the through table, so this counts entries.
-        rows = (
-            self.through.objects.filter(entry_id__in=entries.values("pk"))
-            .values_list(f"{self.term_field}__slug")
-            .annotate(count=Count("entry_id"))
-            .order_by()
-        )
-        return dict(rows)
+        return term_counts(entries, taxonomy=self.taxonomy).get(self.taxonomy, {})
+
+
+def term_counts(entries, taxonomy=None):
+    """{taxonomy: {slug: number of `entries` filed under it}} in one query: every taxonomy,
+    or only `taxonomy`. Each (entry, term) pair is one link row, so this counts entries."""
+    links = EntryTerm.objects.filter(entry_id__in=entries.values("pk"))
+    if taxonomy:
+        links = links.filter(term__taxonomy=taxonomy)
+    rows = (
+        links.values_list("term__taxonomy", "term__slug")
+        .annotate(count=Count("entry_id"))
+        .order_by()
+    )
+    counts = {}
+    for name, slug, count in rows:
+        counts.setdefault(name, {})[slug] = count
+    return counts
 
 
 class YearFilter(django_filters.NumberFilter):
@@ -190,17 +185,9 @@ def term_choices():
 
 
 def _term_choices():
-    # A taxonomy's listing parameter is its model name (?topic=, ?region=), as in Term.
-    models = [Entry._meta.get_field(field).related_model for field in TAXONOMY_FIELDS]
-    rows = None
-    for model in models:
-        terms = model.objects.order_by().values_list(
-            Value(model._meta.model_name, output_field=CharField()), "position", "name", "slug"
-        )
-        rows = terms if rows is None else rows.union(terms, all=True)
-    choices = {model._meta.model_name: [] for model in models}
-    for facet, _position, name, slug in sorted(rows):
-        choices[facet].append((slug, name))
+    choices = {taxonomy.name: [] for taxonomy in TAXONOMIES}
+    for name, slug, term_name in Term.objects.values_list("taxonomy", "slug", "name"):
+        choices[name].append((slug, term_name))
     return choices
 
 
@@ -221,24 +208,19 @@ def _year_filter(lookup, label):
         lookup_expr=lookup,
         label=label,
         min_value=MIN_YEAR,
-        max_value=MAX_YEAR_FILTER,
+        max_value=MAX_STORED_YEAR,
         error_messages={
             "invalid": "Enter a year as four digits, such as 2019.",
             "min_value": f"Enter a year from {MIN_YEAR} onwards.",
-            "max_value": f"Enter a year before {MAX_YEAR_FILTER}.",
+            "max_value": f"Enter a year up to {MAX_STORED_YEAR}.",
         },
     )
 
 
 class EntryFilterSet(django_filters.FilterSet):
-    """What every listing shares: search, the five taxonomies, the year range and sort."""
+    """What every listing shares: search, a facet per taxonomy, the year range and sort."""
 
     q = SearchFilter(method="filter_search", label="Search", max_length=MAX_QUERY_LENGTH)
-    topic = TermFacetFilter(relation="topics", label="Topic")
-    approach = TermFacetFilter(relation="approaches", label="Approach")
-    audience = TermFacetFilter(relation="audiences", label="Audience")
-    population = TermFacetFilter(relation="populations", label="Population")
-    region = TermFacetFilter(relation="regions", label="Region")
     year_min = _year_filter("gte", "From year")
     year_max = _year_filter("lte", "To year")
 
@@ -246,6 +228,19 @@ class EntryFilterSet(django_filters.FilterSet):
         model = Entry
         fields = []
         form = ListingForm
+
+    @classmethod
+    def get_filters(cls):
+        """The declared filters, with one facet per taxonomy after the search box."""
+        filters = super().get_filters()
+        taxonomies = {
+            taxonomy.name: TermFacetFilter(
+                field_name=taxonomy.name, taxonomy=taxonomy.name, label=taxonomy.label
+            )
+            for taxonomy in TAXONOMIES
+        }
+        search_box = {"q": filters.pop("q")}
+        return {**search_box, **taxonomies, **filters}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -318,13 +313,20 @@ class EntryFilterSet(django_filters.FilterSet):
         return self._facets
 
     def _count_facets(self):
-        return [
-            facet_filter.facet(
-                self._apply_filters(self.queryset.all(), leave_out=name),
-                self.cleaned.get(name, []),
-            )
-            for name, facet_filter in self.facet_filters.items()
-        ]
+        facets = []
+        unticked_term_counts = None
+        for name, facet_filter in self.facet_filters.items():
+            selected = self.cleaned.get(name, [])
+            if isinstance(facet_filter, TermFacetFilter) and not selected:
+                # Leaving out an empty selection changes nothing: these facets count the
+                # listing's own results, all in one query.
+                if unticked_term_counts is None:
+                    unticked_term_counts = term_counts(self._apply_filters(self.queryset.all()))
+                counts = unticked_term_counts.get(facet_filter.taxonomy, {})
+            else:
+                counts = facet_filter.counts(self._apply_filters(self.queryset.all(), name))
+            facets.append(facet_filter.facet(counts, selected))
+        return facets
 
     # -- describing the page ------------------------------------------------------------------
 
@@ -376,27 +378,16 @@ class SearchFilterSet(EntryFilterSet):
     kind = ChoiceFacetFilter(field_name="kind", label="Kind", choices=Kind.choices)
 
 
-class EvidenceFilterSet(EntryFilterSet):
-    study_design = ChoiceFacetFilter(label="Study design", choices=StudyDesign.choices)
-    evidence_strength = ChoiceFacetFilter(
-        label="Strength of evidence", choices=EvidenceStrength.choices
-    )
+def _kind_filterset(spec):
+    """A kind's listing: what every listing has, and the kind's own facets (resources/kinds.py)."""
+    facets = {
+        name: ChoiceFacetFilter(label=label, choices=Entry._meta.get_field(name).choices)
+        for name, label in spec.facets
+    }
+    return type(f"{spec.label}FilterSet", (EntryFilterSet,), facets)
 
 
-class ToolFilterSet(EntryFilterSet):
-    tool_format = ChoiceFacetFilter(label="Format", choices=ToolFormat.choices)
-
-
-class ResourceFilterSet(EntryFilterSet):
-    resource_format = ChoiceFacetFilter(label="Format", choices=ResourceFormat.choices)
-
-
-FILTERSETS = {
-    None: SearchFilterSet,
-    Kind.RESOURCE: ResourceFilterSet,
-    Kind.TOOL: ToolFilterSet,
-    Kind.EVIDENCE: EvidenceFilterSet,
-}
+FILTERSETS = {None: SearchFilterSet, **{spec.value: _kind_filterset(spec) for spec in KINDS}}
 
 
 def listing_filterset(data, kind=None):

@@ -3,8 +3,8 @@
 Every synthetic entry has `is_synthetic=True`, a title starting "[Synthetic]", a summary that
 says so, and (where it has one) a DOI under the reserved prefix `10.5555/synthetic.`. The same
 seed and count give the same entries (titles, slugs, fields and taxonomy links) in any database
-holding the same taxonomy. Entries are inserted in batches with bulk_create, which skips
-Entry.save() and history: the published date and a normalised DOI are set here instead.
+holding the same taxonomy. Entries are inserted in batches through resources/services.py,
+without history versions (they are load-test rows, not curated work).
 """
 
 import datetime
@@ -12,13 +12,7 @@ import random
 
 from django.db import transaction
 
-from resources.cache import start_new_catalogue_version
-from resources.demo import (
-    TAXONOMY_MODELS,
-    link_terms,
-    load_taxonomy,
-    slug_from_title,
-)
+from resources.demo import TAXONOMY_KEYS, load_taxonomy, term_ids_by_slug
 from resources.models import (
     Cost,
     Entry,
@@ -27,8 +21,10 @@ from resources.models import (
     ResourceFormat,
     Status,
     StudyDesign,
+    Term,
     ToolFormat,
 )
+from resources.services import create_entries, delete_entries, slug_from_title
 
 TITLE_MARK = "[Synthetic]"
 DOI_PREFIX = "10.5555/synthetic."
@@ -40,7 +36,7 @@ NEWEST_YEAR = 2025
 
 KIND_WEIGHTS = {Kind.EVIDENCE: 5, Kind.RESOURCE: 3, Kind.TOOL: 2}
 STATUS_WEIGHTS = {Status.PUBLISHED: 90, Status.DRAFT: 5, Status.IN_REVIEW: 3, Status.ARCHIVED: 2}
-# How many terms of each taxonomy an entry gets: (fewest, most).
+# How many terms of each taxonomy an entry gets: (fewest, most); a taxonomy not named gets none.
 TERMS_PER_ENTRY = {
     "topics": (1, 3),
     "approaches": (0, 3),
@@ -269,7 +265,7 @@ class EntryMaker:
         """Term ids by field: the terms the entry's words name, then random others."""
         chosen = {}
         for field, (fewest, most) in TERMS_PER_ENTRY.items():
-            ids = self.term_ids[field]
+            ids = self.term_ids.get(field, {})
             named = [ids[slug] for slug in hints.get(field, []) if slug in ids]
             others = [pk for pk in ids.values() if pk not in named]
             extra = max(self.rng.randint(fewest, most) - len(named), 0)
@@ -277,27 +273,13 @@ class EntryMaker:
         return chosen
 
 
-def _term_ids():
-    """`{field: {slug: id}}` in slug order, so a seed picks the same terms in any database."""
-    return {
-        field: dict(model.objects.order_by("slug").values_list("slug", "pk"))
-        for field, model in TAXONOMY_MODELS.items()
-    }
-
-
 def _insert_batch(made):
-    """Insert one batch of (entry, term ids) pairs and their taxonomy links."""
-    entries = [entry for entry, _ in made]
-    slugs = [entry.slug for entry in entries]
+    """Insert one batch of (entry, term ids by taxonomy) pairs and their taxonomy links."""
+    slugs = [entry.slug for entry, _ in made]
     if Entry.objects.filter(slug__in=slugs).exists():
         raise SeedAlreadyUsed
-    Entry.objects.bulk_create(entries)
-    link_terms(
-        {
-            field: [(entry.pk, term_id) for entry, terms in made for term_id in terms[field]]
-            for field in TAXONOMY_MODELS
-        },
-        batch_size=BATCH_SIZE * 2,
+    create_entries(
+        (entry, [term_id for ids in terms.values() for term_id in ids]) for entry, terms in made
     )
 
 
@@ -305,25 +287,17 @@ def _insert_batch(made):
 def generate_entries(count, seed):
     """Create `count` synthetic entries from `seed`, all or nothing; returns how many. Loads the
     starting taxonomy first when a taxonomy is empty, so entries always have terms to link to."""
-    if not all(model.objects.exists() for model in TAXONOMY_MODELS.values()):
+    in_use = set(Term.objects.values_list("taxonomy", flat=True).distinct())
+    if not set(TAXONOMY_KEYS.values()) <= in_use:
         load_taxonomy()
-    maker = EntryMaker(seed, _term_ids())
+    # In slug order, so that a seed picks the same terms in any database.
+    maker = EntryMaker(seed, term_ids_by_slug())
     for start in range(0, count, BATCH_SIZE):
         numbers = range(start + 1, min(start + BATCH_SIZE, count) + 1)
         _insert_batch([maker.make(number) for number in numbers])
-    start_new_catalogue_version()
     return count
 
 
-@transaction.atomic
 def delete_synthetic_entries():
     """Delete every synthetic entry, its taxonomy links and its history; nothing else."""
-    synthetic = Entry.objects.filter(is_synthetic=True)
-    for field in TAXONOMY_MODELS:
-        getattr(Entry, field).through.objects.filter(entry__is_synthetic=True).delete()
-    Entry.history.filter(is_synthetic=True).delete()
-    # A plain DELETE: Entry's delete signals would write a history record for every row.
-    deleted = synthetic._raw_delete(synthetic.db)
-    if deleted:
-        start_new_catalogue_version()
-    return deleted
+    return delete_entries(Entry.objects.synthetic())

@@ -1,39 +1,33 @@
+"""The catalogue's public URLs: /search/, and for each kind in resources/kinds.py its
+listing (/evidence/), detail pages (/evidence/<slug>/) and citation files (cite.ris, cite.bib)."""
+
 from django.urls import path
 
 from resources import views
 from resources.citations import FORMATS
-from resources.models import Kind
+from resources.kinds import KINDS
 
 app_name = "resources"
 
+
+def kind_urls(spec):
+    prefix, kind = spec.url_prefix, spec.value
+    return [
+        path(f"{prefix}/", views.KindListView.as_view(kind=kind), name=f"{kind}-list"),
+        path(f"{prefix}/<slug:slug>/", views.entry_detail, {"kind": kind}, name=f"{kind}-detail"),
+        *(
+            path(
+                f"{prefix}/<slug:slug>/cite.{extension}",
+                views.entry_citation,
+                {"kind": kind, "extension": extension},
+                name=f"{kind}-citation-{extension}",
+            )
+            for extension in FORMATS
+        ),
+    ]
+
+
 urlpatterns = [
     path("search/", views.SearchView.as_view(), name="search"),
-    path("resources/", views.KindListView.as_view(kind=Kind.RESOURCE), name="resource-list"),
-    path("tools/", views.KindListView.as_view(kind=Kind.TOOL), name="tool-list"),
-    path("evidence/", views.KindListView.as_view(kind=Kind.EVIDENCE), name="evidence-list"),
-    path(
-        "resources/<slug:slug>/",
-        views.entry_detail,
-        {"kind": Kind.RESOURCE},
-        name="resource-detail",
-    ),
-    path("tools/<slug:slug>/", views.entry_detail, {"kind": Kind.TOOL}, name="tool-detail"),
-    path(
-        "evidence/<slug:slug>/", views.entry_detail, {"kind": Kind.EVIDENCE}, name="evidence-detail"
-    ),
-    # "Cite this" downloads: /evidence/<slug>/cite.ris and cite.bib (likewise for each kind).
-    *(
-        path(
-            f"{prefix}/<slug:slug>/cite.{extension}",
-            views.entry_citation,
-            {"kind": kind, "extension": extension},
-            name=f"{kind}-citation-{extension}",
-        )
-        for kind, prefix in [
-            (Kind.RESOURCE, "resources"),
-            (Kind.TOOL, "tools"),
-            (Kind.EVIDENCE, "evidence"),
-        ]
-        for extension in FORMATS
-    ),
+    *(pattern for spec in KINDS for pattern in kind_urls(spec)),
 ]

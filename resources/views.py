@@ -3,12 +3,14 @@
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.cache import add_never_cache_headers
 from django.views.generic import ListView
 
 from resources.cache import cached
 from resources.citations import Citation
 from resources.filters import listing_filterset
-from resources.models import KIND_PLURALS, Entry, Kind
+from resources.kinds import kind_spec
+from resources.models import Entry
 
 
 class ForgivingPaginator(Paginator):
@@ -63,23 +65,18 @@ class SearchView(EntryListView):
 class KindListView(EntryListView):
     """/resources/, /tools/, /evidence/: one kind, with that kind's own facets."""
 
-    INTRODUCTIONS = {
-        Kind.RESOURCE: "Guides, reports, toolkits, videos and courses about peer support.",
-        Kind.TOOL: "Templates, outcome measures, evaluation frameworks and checklists.",
-        Kind.EVIDENCE: "Research on peer support: reviews, trials, evaluations and more.",
-    }
-
     @property
     def heading(self):
-        return KIND_PLURALS[self.kind]
+        return kind_spec(self.kind).plural
 
     @property
     def introduction(self):
-        return self.INTRODUCTIONS[self.kind]
+        return kind_spec(self.kind).introduction
 
 
 def entry_detail(request, slug, kind):
-    """One entry. Staff may preview unpublished entries; for everyone else they do not exist."""
+    """One entry. Curators may preview unpublished entries; for everyone else they do not
+    exist. A preview is never kept by a browser or a shared cache."""
     entries = Entry.objects.visible_to(request.user).of_kind(kind).for_detail()
     entry = get_object_or_404(entries, slug=slug)
     context = {
@@ -87,7 +84,10 @@ def entry_detail(request, slug, kind):
         "citation": Citation(entry),
         "related": related_entries(entry),
     }
-    return render(request, "resources/entry_detail.html", context)
+    response = render(request, "resources/entry_detail.html", context)
+    if not entry.is_published:
+        add_never_cache_headers(response)
+    return response
 
 
 def related_entries(entry):
@@ -99,7 +99,7 @@ def related_entries(entry):
     """
     ids = cached(
         f"related:{entry.pk}",
-        lambda: [related.pk for related in Entry.objects.published().related_to(entry)],
+        lambda: list(Entry.objects.published().related_to(entry).values_list("pk", flat=True)),
     )
     published = Entry.objects.published().in_bulk(ids)
     return [published[pk] for pk in ids if pk in published]

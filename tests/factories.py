@@ -4,7 +4,9 @@ import factory
 from django.utils import timezone
 from django.utils.text import slugify
 
+from resources import services
 from resources.models import Approach, Audience, Entry, Kind, Population, Region, Status, Topic
+from resources.taxonomies import TAXONOMIES
 
 
 class TermFactory(factory.django.DjangoModelFactory):
@@ -46,7 +48,6 @@ class EntryFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = Entry
-        skip_postgeneration_save = True
 
     kind = Kind.RESOURCE
     title = factory.Sequence(lambda n: f"Peer support entry {n}")
@@ -55,30 +56,12 @@ class EntryFactory(factory.django.DjangoModelFactory):
     status = Status.PUBLISHED
     year = 2020
 
-    @factory.post_generation
-    def topics(self, create, terms):
-        if create and terms:
-            self.topics.set(terms)
-
-    @factory.post_generation
-    def approaches(self, create, terms):
-        if create and terms:
-            self.approaches.set(terms)
-
-    @factory.post_generation
-    def audiences(self, create, terms):
-        if create and terms:
-            self.audiences.set(terms)
-
-    @factory.post_generation
-    def populations(self, create, terms):
-        if create and terms:
-            self.populations.set(terms)
-
-    @factory.post_generation
-    def regions(self, create, terms):
-        if create and terms:
-            self.regions.set(terms)
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        """Saved as curators' entries are, through resources.services, with the terms given
+        as `topics=[…]`, `regions=[…]` (each taxonomy's plural)."""
+        terms = [term for t in TAXONOMIES for term in kwargs.pop(t.plural, None) or []]
+        return services.save_entry(model_class(*args, **kwargs), terms=terms)
 
 
 class SubscriberFactory(factory.django.DjangoModelFactory):

@@ -117,7 +117,7 @@ def test_an_entry_added_on_the_evidence_screen_is_evidence_with_its_topics(curat
     assert response.status_code == 302
     entry = Entry.objects.get(slug="peer-support-for-people-with-severe-mental-illness")
     assert entry.kind == Kind.EVIDENCE
-    assert set(entry.topics.all()) == set(topics)
+    assert set(entry.terms.in_taxonomy("topic")) == set(topics)
     creation = entry.history.earliest("history_date")
     assert (creation.history_type, creation.history_user.username) == ("+", "curator")
 
@@ -223,12 +223,20 @@ def test_the_topic_filter_finds_entries_without_any_topic(curator_client):
     EntryFactory(title="Untagged")
     EntryFactory(title="Tagged", topics=[TopicFactory(name="Carers")])
 
-    response = curator_client.get(
-        admin_url(Kind.RESOURCE, "changelist"), {"topics__isnull": "True"}
-    )
+    response = curator_client.get(admin_url(Kind.RESOURCE, "changelist"), {"topic": "none"})
 
     assert [entry.title for entry in response.context["cl"].result_list] == ["Untagged"]
-    assert '<a href="?topics__isnull=True">None</a>' in response.text
+    assert '<a href="?topic=none">None</a>' in response.text
+
+
+def test_the_topic_filter_finds_entries_with_a_topic(curator_client):
+    carers = TopicFactory(name="Carers")
+    EntryFactory(title="Untagged")
+    EntryFactory(title="Tagged", topics=[carers])
+
+    response = curator_client.get(admin_url(Kind.RESOURCE, "changelist"), {"topic": carers.pk})
+
+    assert [entry.title for entry in response.context["cl"].result_list] == ["Tagged"]
 
 
 def test_the_slug_help_text_shows_an_example_address(curator_client):
@@ -545,7 +553,7 @@ def test_a_curator_reverts_an_entry_to_an_earlier_version_with_its_topics(curato
     assert response.status_code == 302
     entry.refresh_from_db()
     assert entry.title == "Peer support for people with severe mental illness"
-    assert list(entry.topics.all()) == [carers]
+    assert list(entry.terms.in_taxonomy("topic")) == [carers]
     assert entry.history.first().history_user.username == "curator"
 
 

@@ -6,12 +6,13 @@ from unittest import mock
 import pytest
 from django.core.management import call_command
 
-from resources import demo
+from resources import demo, services
 from resources.cache import catalogue_version
 from resources.models import (
     Approach,
     Audience,
     Entry,
+    EntryTerm,
     Evidence,
     Kind,
     Population,
@@ -28,14 +29,10 @@ TERM_MODELS = [Topic, Approach, Audience, Population, Region]
 
 def database_snapshot():
     """Every row load_demo could touch, as comparable values."""
-    through_rows = {
-        field: sorted(getattr(Entry, field).through.objects.values_list())
-        for field in demo.TAXONOMY_MODELS
-    }
     return {
         "entries": sorted(Entry.objects.values_list("pk", "slug", "title", "updated")),
         "terms": [sorted(model.objects.values_list()) for model in TERM_MODELS],
-        "through": through_rows,
+        "links": sorted(EntryTerm.objects.values_list()),
         "history": Entry.history.count(),
     }
 
@@ -100,7 +97,7 @@ def test_demo_slugs_are_unique():
 def test_long_titles_make_slugs_cut_at_a_word_boundary():
     title = "Peer support " * 20
     slug = demo.slug_from_title(title)
-    assert len(slug) <= demo.SLUG_MAX_LENGTH
+    assert len(slug) <= services.SLUG_MAX_LENGTH
     assert slug.endswith(("peer", "support"))
     assert not slug.endswith("-")
 
@@ -131,14 +128,14 @@ def test_load_demo_creates_terms_in_all_five_taxonomies(loaded):
 
 @pytest.mark.django_db
 def test_every_demo_entry_is_filed_under_a_topic(loaded):
-    assert not Entry.objects.filter(topics__isnull=True).exists()
+    assert not Entry.objects.exclude(terms__taxonomy="topic").exists()
 
 
 @pytest.mark.django_db
 def test_free_text_variants_of_one_idea_share_one_term(loaded):
     # "group" and "mutual support groups" are one idea: peer support groups.
     entry = Entry.objects.get(slug__startswith="a-systematic-review-and-meta-analysis-of-group-")
-    approaches = set(entry.approaches.values_list("slug", flat=True))
+    approaches = set(entry.terms.in_taxonomy("approach").values_list("slug", flat=True))
     assert approaches == {"groups", "peer-led-self-management"}
 
 
@@ -147,7 +144,7 @@ def test_demo_evidence_carries_study_design_country_and_region(loaded):
     enrich = Evidence.objects.get(doi="10.1016/s2215-0366(21)00398-9")
     assert enrich.study_design == StudyDesign.RCT
     assert enrich.country == "England"
-    assert list(enrich.regions.values_list("slug", flat=True)) == ["england"]
+    assert list(enrich.terms.in_taxonomy("region").values_list("slug", flat=True)) == ["england"]
 
 
 @pytest.mark.django_db
@@ -185,7 +182,7 @@ def test_each_demo_entry_has_one_created_version_with_its_topics(loaded):
     versions = list(entry.history.all())
     assert len(versions) == 1
     assert versions[0].history_type == "+"
-    assert {t.topic.slug for t in versions[0].topics.all()} == {
+    assert {row.term.slug for row in versions[0].terms.filter(term__taxonomy="topic")} == {
         "mental-health",
         "long-term-conditions",
     }
@@ -207,7 +204,7 @@ def test_a_curators_edits_survive_a_second_run(loaded):
     entry.summary = "Rewritten by a curator."
     entry.status = Status.ARCHIVED
     entry.save()
-    entry.topics.clear()
+    entry.terms.clear()
     topic = Topic.objects.get(slug="mental-health")
     topic.description = "A curator's description."
     topic.save()
@@ -219,7 +216,7 @@ def test_a_curators_edits_survive_a_second_run(loaded):
     assert entry.title == "Learning and insights on peer support (Mind, 2018)"
     assert entry.summary == "Rewritten by a curator."
     assert entry.status == Status.ARCHIVED
-    assert not entry.topics.exists()
+    assert not entry.terms.in_taxonomy("topic").exists()
     assert topic.description == "A curator's description."
     assert Entry.objects.count() == 59
 
@@ -242,9 +239,11 @@ def test_a_deleted_demo_entry_comes_back_on_the_next_run(loaded):
 
 @pytest.mark.django_db
 def test_load_demo_saves_nothing_when_it_fails_part_way():
-    # Entries are inserted before their taxonomy links; a failure there must undo them.
+    # Entries and their links are inserted before their history; a failure there must undo them.
     with (
-        mock.patch.object(demo, "link_terms", side_effect=RuntimeError("disk full")),
+        mock.patch.object(
+            services, "_record_created_versions", side_effect=RuntimeError("disk full")
+        ),
         pytest.raises(RuntimeError),
     ):
         demo.load_demo()

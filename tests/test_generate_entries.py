@@ -7,7 +7,7 @@ from django.core.management import CommandError, call_command
 
 from resources import demo, synthetic
 from resources.cache import catalogue_version
-from resources.models import Entry, Kind, Status, Topic
+from resources.models import Entry, EntryTerm, Kind, Status, Topic
 from tests.factories import (
     ApproachFactory,
     AudienceFactory,
@@ -39,9 +39,9 @@ def synthetic_snapshot():
             entry.doi,
             entry.year,
             entry.published_at,
-            sorted(entry.topics.values_list("slug", flat=True)),
-            sorted(entry.approaches.values_list("slug", flat=True)),
-            sorted(entry.regions.values_list("slug", flat=True)),
+            sorted(entry.terms.in_taxonomy("topic").values_list("slug", flat=True)),
+            sorted(entry.terms.in_taxonomy("approach").values_list("slug", flat=True)),
+            sorted(entry.terms.in_taxonomy("region").values_list("slug", flat=True)),
         )
         for entry in entries
     ]
@@ -91,15 +91,15 @@ def test_synthetic_entries_pass_the_models_own_validation():
 def test_synthetic_entries_are_linked_to_taxonomy_terms():
     generate("--count", "30", "--seed", "6")
     entries = Entry.objects.filter(is_synthetic=True)
-    assert not entries.filter(topics__isnull=True).exists()
-    assert entries.filter(approaches__isnull=False).exists()
+    assert not entries.exclude(terms__taxonomy="topic").exists()
+    assert entries.filter(terms__taxonomy="approach").exists()
 
 
 def test_synthetic_evidence_is_filed_under_the_region_of_its_country():
     generate("--count", "60", "--seed", "8")
     for entry in Entry.objects.filter(is_synthetic=True, kind=Kind.EVIDENCE):
         expected = synthetic.COUNTRIES[entry.country]
-        assert list(entry.regions.values_list("slug", flat=True)) == [expected]
+        assert list(entry.terms.in_taxonomy("region").values_list("slug", flat=True)) == [expected]
 
 
 def test_generating_loads_the_taxonomy_when_it_is_empty():
@@ -113,7 +113,7 @@ def test_generating_links_to_existing_terms_without_loading_more():
         factory(name="Only term")
     generate("--count", "5", "--seed", "9")
     assert list(Topic.objects.values_list("name", flat=True)) == ["Only topic"]
-    assert Entry.objects.filter(topics__name="Only topic").count() == 5
+    assert Entry.objects.filter(terms__name="Only topic").count() == 5
 
 
 def test_synthetic_entries_are_never_real():
@@ -139,8 +139,8 @@ def test_delete_removes_only_synthetic_entries_and_their_links():
 
     assert "Deleted 30 synthetic entries" in output
     assert list(Entry.objects.all()) == [real]
-    assert list(real.topics.all()) == [topic]
-    assert Entry.topics.through.objects.count() == 1
+    assert list(real.terms.in_taxonomy("topic")) == [topic]
+    assert EntryTerm.objects.count() == 1
 
 
 def test_delete_leaves_no_history_behind_and_writes_none():

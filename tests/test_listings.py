@@ -397,6 +397,6 @@ def test_linking_a_term_to_an_entry_updates_the_cached_counts(client):
     topic = TopicFactory(name="Carers")
     entry = EntryFactory(title="First")
     client.get("/search/")
-    entry.topics.add(topic)
+    entry.terms.add(topic)
     assert 'value="carers">' in page_text(client.get("/search/"))
     assert re.search(r"Carers <span class=\"facet__count\">1<", page_text(client.get("/search/")))

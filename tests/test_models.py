@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from resources import services
 from resources.models import (
     Entry,
     Evidence,
@@ -28,10 +29,11 @@ pytestmark = pytest.mark.django_db
 
 
 def refused_by_the_database(**fields):
-    """Whether saving an entry with these fields, bypassing every form, raises IntegrityError."""
+    """Whether saving an entry with these fields, bypassing every form and resources.services,
+    raises IntegrityError."""
     try:
         with transaction.atomic():
-            EntryFactory(**fields)
+            EntryFactory.build(**fields).save()
     except IntegrityError:
         return True
     return False
@@ -220,11 +222,17 @@ def test_the_public_and_signed_in_visitors_see_only_published_entries():
     assert list(Entry.objects.visible_to(visitor)) == [published]
 
 
-def test_staff_see_drafts_too():
+def test_curators_see_drafts_too(curator):
     EntryFactory(status=Status.PUBLISHED)
     EntryFactory(status=Status.DRAFT)
-    curator = User.objects.create_user("curator", password="pw-curator-123", is_staff=True)
     assert Entry.objects.visible_to(curator).count() == 2
+
+
+def test_staff_who_may_not_view_entries_see_only_published_ones():
+    EntryFactory(status=Status.PUBLISHED)
+    EntryFactory(status=Status.DRAFT)
+    staff = User.objects.create_user("helpdesk", password="pw-helpdesk-123", is_staff=True)
+    assert Entry.objects.visible_to(staff).count() == 1
 
 
 def test_marking_reviewed_records_todays_date_in_the_sites_time_zone():
@@ -352,9 +360,18 @@ def test_history_records_changes_made_through_a_kind_proxy():
 
 def test_history_records_taxonomy_changes():
     entry = EntryFactory()
-    entry.topics.add(TopicFactory(name="Carers"))
+    entry.terms.add(TopicFactory(name="Carers"))
     latest = entry.history.latest()
-    assert [row.topic.name for row in latest.topics.all()] == ["Carers"]
+    assert [row.term.name for row in latest.terms.all()] == ["Carers"]
+
+
+def test_saving_an_entry_with_its_terms_writes_one_version_holding_them():
+    carers = TopicFactory(name="Carers")
+    entry = EntryFactory(title="First title")
+    entry.title = "Second title"
+    services.save_entry(entry, terms=[carers])
+    assert entry.history.count() == 2
+    assert [row.term.name for row in entry.history.latest().terms.all()] == ["Carers"]
 
 
 def test_an_older_version_can_be_restored():

@@ -1,0 +1,465 @@
+"""Entries: one table for every kind of catalogue item, and a proxy model per kind."""
+
+import contextvars
+from contextlib import contextmanager
+
+from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Count, F, Q
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
+from simple_history.models import HistoricalRecords
+
+from resources.kinds import KINDS, Kind, kind_spec
+from resources.markdown import render_markdown
+from resources.models.base import (
+    MAX_STORED_YEAR,
+    MIN_YEAR,
+    Status,
+    fixed_value_proxy,
+    normalise_doi,
+    validate_doi,
+    validate_year,
+)
+from resources.models.terms import EntryTerm
+from resources.search import search_document
+from resources.taxonomies import TAXONOMIES
+
+_history_paused = contextvars.ContextVar("history_paused", default=False)
+
+
+@contextmanager
+def history_paused():
+    """Record no versions from signals meanwhile: resources.services writes them itself (one
+    per save, terms included) or, for synthetic load-test rows, none at all."""
+    token = _history_paused.set(True)
+    try:
+        yield
+    finally:
+        _history_paused.reset(token)
+
+
+class HistoricalRecordsWithProxies(HistoricalRecords):
+    """History that also records changes made through proxies of the model (Evidence, …), and
+    that can be paused (`history_paused()`).
+
+    Django sends a proxy instance's save and delete signals with the proxy as sender, and
+    simple-history listens to the concrete model only: without this, every save on the
+    Resources, Tools and Evidence admin screens would go unrecorded.
+    """
+
+    def post_save(self, instance, created, using=None, **kwargs):
+        if not _history_paused.get():
+            super().post_save(instance, created, using=using, **kwargs)
+
+    def pre_delete(self, instance, **kwargs):
+        if not _history_paused.get():
+            super().pre_delete(instance, **kwargs)
+
+    def post_delete(self, instance, using=None, **kwargs):
+        if not _history_paused.get():
+            super().post_delete(instance, using=using, **kwargs)
+
+    def m2m_changed(self, instance, action, attr, pk_set, reverse, **kwargs):
+        if not _history_paused.get():
+            super().m2m_changed(instance, action, attr, pk_set, reverse, **kwargs)
+
+    def finalize(self, sender, **kwargs):
+        if sender is not self.cls and sender._meta.proxy and issubclass(sender, self.cls):
+            models.signals.post_save.connect(self.post_save, sender=sender, weak=False)
+            models.signals.pre_delete.connect(self.pre_delete, sender=sender, weak=False)
+            models.signals.post_delete.connect(self.post_delete, sender=sender, weak=False)
+            sender._meta.simple_history_manager_attribute = self.manager_name
+            return
+        super().finalize(sender, **kwargs)
+        # So that resources.services can write one version, terms included, when it chooses.
+        sender.history_records = self
+
+
+class EntryQuerySet(models.QuerySet):
+    """Named, chainable reads of the catalogue."""
+
+    def published(self):
+        """What the public may see: published entries. Every public view starts here."""
+        return self.filter(status=Status.PUBLISHED)
+
+    def visible_to(self, user):
+        """Published entries, plus unpublished ones for those allowed to preview them: users
+        who may view entries in the admin."""
+        if user.is_authenticated and user.is_staff and user.has_perm("resources.view_entry"):
+            return self
+        return self.published()
+
+    def of_kind(self, kind):
+        return self.filter(kind=kind)
+
+    def other_than(self, entry):
+        """Every entry except `entry` (all of them when it is not saved yet)."""
+        return self.exclude(pk=entry.pk) if entry.pk else self
+
+    def with_doi(self, doi):
+        """Entries with this DOI in any spelling (doi.org link, `doi:`, any case)."""
+        doi = normalise_doi(doi)
+        return self.filter(doi=doi) if doi else self.none()
+
+    def with_link(self, url):
+        """Entries whose link is `url`, with or without a trailing slash."""
+        bare = (url or "").strip().rstrip("/")
+        return self.filter(url__in=[bare, f"{bare}/"]) if bare else self.none()
+
+    def real(self):
+        """Entries curated by people, leaving out `generate_entries` synthetic ones."""
+        return self.filter(is_synthetic=False)
+
+    def synthetic(self):
+        """Entries made by `generate_entries` for load tests."""
+        return self.filter(is_synthetic=True)
+
+    def for_listing(self):
+        """What a result card needs: every column but the stored search vector, which can be
+        larger than the rest of the row and is only ever read by the database itself."""
+        return self.defer("search_vector")
+
+    def newest_first(self):
+        return self.order_by("-published_at", "-pk")
+
+    def kind_counts(self):
+        """How many entries of each kind, as `{"kind", "label", "count", "url"}` rows."""
+        counts = dict(self.order_by().values_list("kind").annotate(count=Count("pk")))
+        return [
+            {"kind": spec.value, "label": spec.plural, "count": counts.get(spec.value, 0),
+             "url": reverse(spec.list_url_name)}
+            for spec in KINDS
+        ]  # fmt: skip
+
+    def for_detail(self):
+        """Everything one detail page shows: the entry and its terms, in one more query."""
+        return self.prefetch_related("terms")
+
+    def featured(self):
+        """Entries curators chose for the home page."""
+        return self.filter(featured=True)
+
+    def related_to(self, entry, limit=4):
+        """Up to `limit` other entries sharing the most taxonomy terms with `entry`, ties newest
+        first, each with `shared_terms`. One query: the links of the entry's terms, counted
+        per entry."""
+        entry_terms = EntryTerm.objects.filter(entry=entry.pk).values("term")
+        return (
+            self.exclude(pk=entry.pk)
+            .filter(terms__in=entry_terms)
+            .annotate(shared_terms=Count("terms"))
+            .order_by("-shared_terms", "-published_at", "-pk")[:limit]
+        )
+
+
+# The columns that only one kind of entry has, from each kind's spec in resources/kinds.py.
+KindFields = type(
+    "KindFields",
+    (models.Model,),
+    {
+        "__module__": __name__,
+        "Meta": type("Meta", (), {"abstract": True}),
+        **{name: field for spec in KINDS for name, field in spec.fields.items()},
+    },
+)
+
+
+def _kind_field_is_empty(name, field):
+    return Q(**{f"{name}__isnull": True}) if field.null else Q(**{name: ""})
+
+
+def _kind_field_constraints():
+    """The database refuses a kind's own columns on entries of other kinds."""
+    return [
+        models.CheckConstraint(
+            condition=Q(kind=spec.value) | _kind_field_is_empty(name, field),
+            name=f"entry_{name}_only_on_{spec.value}",
+            violation_error_message=(
+                f"Only {spec.value} entries have this {name.replace('_', ' ')}."
+            ),
+        )
+        for spec in KINDS
+        for name, field in spec.fields.items()
+    ]
+
+
+class Entry(KindFields):
+    """One catalogue item: a resource, a tool or a piece of evidence (see resources/kinds.py)."""
+
+    kind = models.CharField(max_length=10, choices=Kind.choices, db_index=True)
+    title = models.CharField(max_length=255)
+    slug = models.SlugField(
+        max_length=255,
+        unique=True,
+        help_text="The last part of the entry's web address, as in "
+        "/evidence/peer-support-for-carers/. Keep it once published.",
+    )
+    summary = models.TextField(
+        max_length=600,
+        help_text="Plain text, two or three sentences. Shown in listings and search results.",
+    )
+    body = models.TextField(
+        blank=True,
+        help_text="Optional longer description in Markdown: **bold**, lists, [links](https://…).",
+    )
+    url = models.URLField(
+        "link",
+        max_length=500,
+        blank=True,
+        db_index=True,
+        help_text="Where people can read or download it. Leave empty if the DOI is the link.",
+    )
+    organisation = models.CharField(max_length=255, blank=True)
+    authors = models.CharField(
+        max_length=500, blank=True, help_text="Comma-separated, as the work credits them."
+    )
+    publisher = models.CharField(
+        "journal or publisher", max_length=255, blank=True, help_text="Journal for papers."
+    )
+    year = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[validate_year],
+        help_text="Year of publication. Leave empty if unknown.",
+    )
+    doi = models.CharField(
+        "DOI",
+        max_length=255,
+        blank=True,
+        validators=[validate_doi],
+        help_text="For example 10.1186/s12888-020-02923-3; a doi.org link is accepted too.",
+    )
+    population = models.CharField(
+        "study population", max_length=255, blank=True, help_text="Who was studied, in words."
+    )
+    country = models.CharField(max_length=100, blank=True)
+
+    status = models.CharField(
+        max_length=10,
+        choices=Status.choices,
+        default=Status.DRAFT,
+        help_text="Published entries are visible to everyone; other statuses only to staff.",
+    )
+    published_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="Set when first published."
+    )
+    last_reviewed_on = models.DateField(
+        null=True, blank=True, help_text="When a curator last checked the entry is still right."
+    )
+    featured = models.BooleanField(default=False, help_text="Shown on the home page.")
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    terms = models.ManyToManyField(
+        "resources.Term", through=EntryTerm, blank=True, related_name="entries"
+    )
+
+    # Provenance, for curators only.
+    source_seen = models.CharField(
+        "verified at",
+        max_length=500,
+        blank=True,
+        help_text="Where a curator verified this item. Not shown to the public.",
+    )
+    is_synthetic = models.BooleanField(
+        default=False,
+        editable=False,
+        db_index=True,
+        help_text="Made by generate_entries for load tests; never real.",
+    )
+
+    # Computed by the database from resources.search.SEARCH_WEIGHTS; NULL on SQLite.
+    search_vector = models.GeneratedField(
+        expression=search_document(), output_field=SearchVectorField(null=True), db_persist=True
+    )
+
+    history = HistoricalRecordsWithProxies(m2m_fields=[terms], excluded_fields=["search_vector"])
+
+    objects = EntryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "entries"
+        ordering = ["-published_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["doi"],
+                condition=~Q(doi=""),
+                name="entry_doi_unique_when_set",
+                violation_error_message="Another entry already has this DOI.",
+            ),
+            models.CheckConstraint(
+                condition=Q(year__isnull=True) | Q(year__gte=MIN_YEAR, year__lte=MAX_STORED_YEAR),
+                name="entry_year_in_range",
+                violation_error_message=f"The year must be between {MIN_YEAR} and next year.",
+            ),
+            models.CheckConstraint(condition=Q(kind__in=Kind.values), name="entry_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(status__in=Status.values), name="entry_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=Status.PUBLISHED) | Q(published_at__isnull=False),
+                name="entry_published_has_date",
+            ),
+            *_kind_field_constraints(),
+        ]
+        indexes = [
+            # Listings sort by year then publication date (newest/oldest), or by title.
+            models.Index(fields=["status", "kind", "-published_at"], name="entry_listing_idx"),
+            models.Index(fields=["status", "year", "published_at"], name="entry_year_idx"),
+            models.Index(
+                fields=["status", "kind", "year", "published_at"], name="entry_kind_year_idx"
+            ),
+            models.Index(F("status"), Lower("title"), name="entry_title_idx"),
+            models.Index(fields=["-updated"], name="entry_updated_idx"),
+            models.Index(fields=["status", "featured"], name="entry_featured_idx"),
+            models.Index(fields=["study_design"], name="entry_study_design_idx"),
+            models.Index(fields=["evidence_strength"], name="entry_strength_idx"),
+            models.Index(fields=["tool_format"], name="entry_tool_format_idx"),
+            models.Index(fields=["resource_format"], name="entry_resource_format_idx"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        self.normalise()
+        super().save(*args, **kwargs)
+
+    def normalise(self):
+        """The rules every write follows, bulk loads included (resources/services.py): the DOI
+        in its bare form, the link without surrounding spaces, a published date on publishing."""
+        self.doi = normalise_doi(self.doi)
+        self.url = (self.url or "").strip()
+        if self.status == Status.PUBLISHED and self.published_at is None:
+            self.published_at = timezone.now()
+
+    def get_absolute_url(self):
+        return reverse(self.spec.detail_url_name, kwargs={"slug": self.slug})
+
+    def clean(self):
+        super().clean()
+        self.doi = normalise_doi(self.doi)
+        errors = {}
+        for spec in KINDS:
+            if self.kind == spec.value:
+                continue
+            for name in spec.fields:
+                if getattr(self, name) not in ("", None):
+                    errors[name] = f"Only {spec.label.lower()} entries have this field."
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def spec(self):
+        """What this entry's kind is like: its names, fields, facets, button text."""
+        return kind_spec(self.kind)
+
+    @property
+    def is_published(self):
+        return self.status == Status.PUBLISHED
+
+    @property
+    def doi_url(self):
+        return f"https://doi.org/{self.doi}" if self.doi else ""
+
+    @property
+    def link(self):
+        """Where the "Go to" button points: the entry's URL, or its DOI when it has none.
+
+        Forms only accept web addresses, but rows can also arrive by bulk load or SQL, so a
+        `javascript:` or other non-web link is never offered to visitors.
+        """
+        if self.url.lower().startswith(("https://", "http://")):
+            return self.url
+        return self.doi_url
+
+    @property
+    def kind_plural(self):
+        return self.spec.plural
+
+    @property
+    def listing_url(self):
+        """The public listing of this entry's kind: /evidence/ for evidence."""
+        return reverse(self.spec.list_url_name)
+
+    @property
+    def canonical_url(self):
+        """The detail page's absolute address, for canonical links, sharing and citations."""
+        return f"{settings.SITE_URL}{self.get_absolute_url()}"
+
+    @cached_property
+    def term_groups(self):
+        """The entry's terms by taxonomy, each linking to this kind's listing filtered by it.
+
+        Reads `terms.all()`, so `for_detail()` makes this free of further queries.
+        """
+        terms = list(self.terms.all())
+        groups = []
+        for taxonomy in TAXONOMIES:
+            in_taxonomy = [term for term in terms if term.taxonomy == taxonomy.name]
+            if in_taxonomy:
+                groups.append(
+                    {
+                        "label": taxonomy.plural.capitalize(),
+                        "terms": [
+                            {"name": term.name, "url": term.filtered_url(self.listing_url)}
+                            for term in in_taxonomy
+                        ],
+                    }
+                )
+        return groups
+
+    @cached_property
+    def body_html(self):
+        """The Markdown body as sanitised HTML: safe to mark safe in templates."""
+        return render_markdown(self.body)
+
+    @property
+    def format_label(self):
+        """The kind's format in words: the study design, tool format or resource format."""
+        return getattr(self, f"get_{self.spec.format_field}_display")()
+
+    def publish(self):
+        """Make the entry public now; `published_at` keeps the date it first went out."""
+        self.status = Status.PUBLISHED
+        self._write()
+
+    def return_to_draft(self):
+        """Take the entry off the site; `published_at` still records when it first went out."""
+        self.status = Status.DRAFT
+        self._write()
+
+    def archive(self):
+        """Retire the entry: off the site, kept with its history rather than deleted."""
+        self.status = Status.ARCHIVED
+        self._write()
+
+    def mark_reviewed(self, on=None):
+        # The site's date (Europe/London), not the server's: they differ around midnight.
+        self.last_reviewed_on = on or timezone.localdate()
+        self._write()
+
+    def _write(self):
+        from resources.services import save_entry  # services build on this module
+
+        save_entry(self)
+
+
+# One proxy per kind, made from the registry: resources.models.Resource, .Tool, .Evidence.
+KIND_MODELS = {
+    spec.value: fixed_value_proxy(
+        Entry,
+        spec.label.replace(" ", ""),
+        "kind",
+        spec.value,
+        spec.introduction,
+        verbose_name=spec.label.lower(),
+        verbose_name_plural=spec.plural.lower(),
+    )
+    for spec in KINDS
+}
