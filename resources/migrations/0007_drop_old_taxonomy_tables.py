@@ -2,7 +2,8 @@
 into Term and EntryTerm), and give each taxonomy its proxy of Term.
 
 Going back, the old tables are made again and filled from Term (see copy_terms_back): each
-term keeps its id, so newsletter subscribers' topics stay right.
+term takes its Term id, so topics get their first ids back (0006 kept them) and newsletter
+subscribers' topics stay right; a term of another taxonomy may come back with a new id.
 """
 
 import django.db.models.deletion
