@@ -1,4 +1,4 @@
-"""Public URL contract (see DESIGN.md): paths here are relied on by tests and outside checks."""
+"""Public URL contract (listed in the README): tests and outside checks rely on these paths."""
 
 from django.contrib import admin
 from django.urls import include, path

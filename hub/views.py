@@ -9,6 +9,7 @@ from django.template import loader
 from django.views.decorators.cache import never_cache
 
 from resources.cache import cached
+from resources.context_processors import kind_navigation
 from resources.models import Entry, EvidenceStrength, StudyDesign, Topic
 
 logger = logging.getLogger(__name__)
@@ -57,5 +58,7 @@ def page_not_found(request, exception):
 
 
 def server_error(request):
-    """The 500 page renders without context processors, so it works with the database down."""
-    return HttpResponseServerError(loader.get_template("500.html").render())
+    """The 500 page renders without the database-reading context processors, so it works with
+    the database down; the menu's kind links need none."""
+    context = kind_navigation(request)
+    return HttpResponseServerError(loader.get_template("500.html").render(context))

@@ -305,3 +305,10 @@ def test_only_vancouver_style_names_are_turned_surname_first(name, expected):
 
 def test_escape_bibtex_collapses_whitespace():
     assert escape_bibtex("a\n  b") == "a b"
+
+
+def test_the_reference_ends_with_the_doi_address_even_when_the_entry_has_a_link():
+    entry = EntryFactory(
+        kind="evidence", url="https://example.org/full-text", doi="10.1234/ABC", authors="Smith J"
+    )
+    assert Citation(entry).reference.endswith(" https://doi.org/10.1234/abc")

@@ -339,7 +339,7 @@ def test_detail_page_runs_a_constant_number_of_queries(client, django_assert_max
     entry = evidence(topics=topics, approaches=approaches, regions=regions)
     for _ in range(8):
         EntryFactory(topics=topics[:2], approaches=approaches[:1])
-    # The entry, five taxonomies prefetched, the related ids and their entries: no query per
+    # The entry, its terms prefetched, the related ids and their entries: no query per
     # term or per card.
     with django_assert_max_num_queries(8):
         html = page(client, entry)
@@ -373,3 +373,31 @@ def test_an_entry_unpublished_without_signals_leaves_cached_related_entries_at_o
     assert "Soon withdrawn" in page(client, entry)
     Entry.objects.filter(pk=related.pk).update(status=Status.ARCHIVED)
     assert "Soon withdrawn" not in page(client, entry)
+
+
+def test_a_draft_preview_is_never_kept_by_a_cache(admin_client):
+    response = admin_client.get(EntryFactory(status=Status.DRAFT).get_absolute_url())
+    assert "no-cache" in response["Cache-Control"]
+    assert "private" in response["Cache-Control"] or "no-store" in response["Cache-Control"]
+
+
+def test_staff_without_the_view_permission_on_entries_cannot_preview(client, django_user_model):
+    client.force_login(
+        django_user_model.objects.create_user("helpdesk", password="x", is_staff=True)
+    )
+    assert client.get(EntryFactory(status=Status.DRAFT).get_absolute_url()).status_code == 404
+
+
+def test_a_curator_previews_a_draft(client, curator):
+    client.force_login(curator)
+    assert client.get(EntryFactory(status=Status.DRAFT).get_absolute_url()).status_code == 200
+
+
+def test_each_kind_has_its_own_button_text_and_labels(client):
+    for kind, button in [("evidence", "Read the evidence"), ("tool", "Get the tool"),
+                         ("resource", "Open the resource")]:  # fmt: skip
+        entry = EntryFactory(kind=kind, url="https://example.org/x", publisher="A publisher")
+        assert button in page(client, entry)
+    assert "<dt>Journal or publisher</dt>" in page(
+        client, EntryFactory(kind="evidence", publisher="BMC")
+    )
