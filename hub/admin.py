@@ -24,7 +24,7 @@ class HubAdminSite(admin.AdminSite):
 
     def autocomplete_view(self, request):
         """The admin's autocomplete, which also answers the entry form's term pickers."""
-        from resources.admin import TermAutocompleteJsonView
+        from resources.term_admin import TermAutocompleteJsonView
 
         return TermAutocompleteJsonView.as_view(admin_site=self)(request)
 

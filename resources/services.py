@@ -14,7 +14,7 @@ from django.utils.text import slugify
 from resources.cache import catalogue_change
 from resources.kinds import KINDS
 from resources.models import Entry, EntryTerm
-from resources.models.entries import history_paused
+from resources.models.history import history_paused
 
 # Long titles make unwieldy addresses; slugs stop at the last whole word within this length.
 SLUG_MAX_LENGTH = 80

@@ -1,18 +1,14 @@
 """Entries: one table for every kind of catalogue item, and a proxy model per kind."""
 
-import contextvars
-from contextlib import contextmanager
-
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Count, F, Q
+from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
-from simple_history.models import HistoricalRecords
 
 from resources.kinds import KINDS, Kind, kind_spec
 from resources.markdown import render_markdown
@@ -25,137 +21,11 @@ from resources.models.base import (
     validate_doi,
     validate_year,
 )
+from resources.models.history import HistoricalRecordsWithProxies
+from resources.models.querysets import EntryQuerySet
 from resources.models.terms import EntryTerm
 from resources.search import search_document
 from resources.taxonomies import TAXONOMIES
-
-_history_paused = contextvars.ContextVar("history_paused", default=False)
-
-
-@contextmanager
-def history_paused():
-    """Record no versions from signals meanwhile: resources.services writes them itself (one
-    per save, terms included) or, for synthetic load-test rows, none at all."""
-    token = _history_paused.set(True)
-    try:
-        yield
-    finally:
-        _history_paused.reset(token)
-
-
-class HistoricalRecordsWithProxies(HistoricalRecords):
-    """History that also records changes made through proxies of the model (Evidence, …), and
-    that can be paused (`history_paused()`).
-
-    Django sends a proxy instance's save and delete signals with the proxy as sender, and
-    simple-history listens to the concrete model only: without this, every save on the
-    Resources, Tools and Evidence admin screens would go unrecorded.
-    """
-
-    def post_save(self, instance, created, using=None, **kwargs):
-        if not _history_paused.get():
-            super().post_save(instance, created, using=using, **kwargs)
-
-    def pre_delete(self, instance, **kwargs):
-        if not _history_paused.get():
-            super().pre_delete(instance, **kwargs)
-
-    def post_delete(self, instance, using=None, **kwargs):
-        if not _history_paused.get():
-            super().post_delete(instance, using=using, **kwargs)
-
-    def m2m_changed(self, instance, action, attr, pk_set, reverse, **kwargs):
-        if not _history_paused.get():
-            super().m2m_changed(instance, action, attr, pk_set, reverse, **kwargs)
-
-    def finalize(self, sender, **kwargs):
-        if sender is not self.cls and sender._meta.proxy and issubclass(sender, self.cls):
-            models.signals.post_save.connect(self.post_save, sender=sender, weak=False)
-            models.signals.pre_delete.connect(self.pre_delete, sender=sender, weak=False)
-            models.signals.post_delete.connect(self.post_delete, sender=sender, weak=False)
-            sender._meta.simple_history_manager_attribute = self.manager_name
-            return
-        super().finalize(sender, **kwargs)
-        # So that resources.services can write one version, terms included, when it chooses.
-        sender.history_records = self
-
-
-class EntryQuerySet(models.QuerySet):
-    """Named, chainable reads of the catalogue."""
-
-    def published(self):
-        """What the public may see: published entries. Every public view starts here."""
-        return self.filter(status=Status.PUBLISHED)
-
-    def visible_to(self, user):
-        """Published entries, plus unpublished ones for those allowed to preview them: users
-        who may view entries in the admin."""
-        if user.is_authenticated and user.is_staff and user.has_perm("resources.view_entry"):
-            return self
-        return self.published()
-
-    def of_kind(self, kind):
-        return self.filter(kind=kind)
-
-    def other_than(self, entry):
-        """Every entry except `entry` (all of them when it is not saved yet)."""
-        return self.exclude(pk=entry.pk) if entry.pk else self
-
-    def with_doi(self, doi):
-        """Entries with this DOI in any spelling (doi.org link, `doi:`, any case)."""
-        doi = normalise_doi(doi)
-        return self.filter(doi=doi) if doi else self.none()
-
-    def with_link(self, url):
-        """Entries whose link is `url`, with or without a trailing slash."""
-        bare = (url or "").strip().rstrip("/")
-        return self.filter(url__in=[bare, f"{bare}/"]) if bare else self.none()
-
-    def real(self):
-        """Entries curated by people, leaving out `generate_entries` synthetic ones."""
-        return self.filter(is_synthetic=False)
-
-    def synthetic(self):
-        """Entries made by `generate_entries` for load tests."""
-        return self.filter(is_synthetic=True)
-
-    def for_listing(self):
-        """What a result card needs: every column but the stored search vector, which can be
-        larger than the rest of the row and is only ever read by the database itself."""
-        return self.defer("search_vector")
-
-    def newest_first(self):
-        return self.order_by("-published_at", "-pk")
-
-    def kind_counts(self):
-        """How many entries of each kind, as `{"kind", "label", "count", "url"}` rows."""
-        counts = dict(self.order_by().values_list("kind").annotate(count=Count("pk")))
-        return [
-            {"kind": spec.value, "label": spec.plural, "count": counts.get(spec.value, 0),
-             "url": reverse(spec.list_url_name)}
-            for spec in KINDS
-        ]  # fmt: skip
-
-    def for_detail(self):
-        """Everything one detail page shows: the entry and its terms, in one more query."""
-        return self.prefetch_related("terms")
-
-    def featured(self):
-        """Entries curators chose for the home page."""
-        return self.filter(featured=True)
-
-    def related_to(self, entry, limit=4):
-        """Up to `limit` other entries sharing the most taxonomy terms with `entry`, ties newest
-        first, each with `shared_terms`. One query: the links of the entry's terms, counted
-        per entry."""
-        entry_terms = EntryTerm.objects.filter(entry=entry.pk).values("term")
-        return (
-            self.exclude(pk=entry.pk)
-            .filter(terms__in=entry_terms)
-            .annotate(shared_terms=Count("terms"))
-            .order_by("-shared_terms", "-published_at", "-pk")[:limit]
-        )
-
 
 # The columns that only one kind of entry has, from each kind's spec in resources/kinds.py.
 KindFields = type(

@@ -1,0 +1,86 @@
+"""Named, chainable reads of the catalogue: `Entry.objects.published().for_listing()`."""
+
+from django.db import models
+from django.db.models import Count
+from django.urls import reverse
+
+from resources.kinds import KINDS
+from resources.models.base import Status, normalise_doi
+from resources.models.terms import EntryTerm
+
+
+class EntryQuerySet(models.QuerySet):
+    """Named, chainable reads of the catalogue."""
+
+    def published(self):
+        """What the public may see: published entries. Every public view starts here."""
+        return self.filter(status=Status.PUBLISHED)
+
+    def visible_to(self, user):
+        """Published entries, plus unpublished ones for those allowed to preview them: users
+        who may view entries in the admin."""
+        if user.is_authenticated and user.is_staff and user.has_perm("resources.view_entry"):
+            return self
+        return self.published()
+
+    def of_kind(self, kind):
+        return self.filter(kind=kind)
+
+    def other_than(self, entry):
+        """Every entry except `entry` (all of them when it is not saved yet)."""
+        return self.exclude(pk=entry.pk) if entry.pk else self
+
+    def with_doi(self, doi):
+        """Entries with this DOI in any spelling (doi.org link, `doi:`, any case)."""
+        doi = normalise_doi(doi)
+        return self.filter(doi=doi) if doi else self.none()
+
+    def with_link(self, url):
+        """Entries whose link is `url`, with or without a trailing slash."""
+        bare = (url or "").strip().rstrip("/")
+        return self.filter(url__in=[bare, f"{bare}/"]) if bare else self.none()
+
+    def real(self):
+        """Entries curated by people, leaving out `generate_entries` synthetic ones."""
+        return self.filter(is_synthetic=False)
+
+    def synthetic(self):
+        """Entries made by `generate_entries` for load tests."""
+        return self.filter(is_synthetic=True)
+
+    def for_listing(self):
+        """What a result card needs: every column but the stored search vector, which can be
+        larger than the rest of the row and is only ever read by the database itself."""
+        return self.defer("search_vector")
+
+    def newest_first(self):
+        return self.order_by("-published_at", "-pk")
+
+    def kind_counts(self):
+        """How many entries of each kind, as `{"kind", "label", "count", "url"}` rows."""
+        counts = dict(self.order_by().values_list("kind").annotate(count=Count("pk")))
+        return [
+            {"kind": spec.value, "label": spec.plural, "count": counts.get(spec.value, 0),
+             "url": reverse(spec.list_url_name)}
+            for spec in KINDS
+        ]  # fmt: skip
+
+    def for_detail(self):
+        """Everything one detail page shows: the entry and its terms, in one more query."""
+        return self.prefetch_related("terms")
+
+    def featured(self):
+        """Entries curators chose for the home page."""
+        return self.filter(featured=True)
+
+    def related_to(self, entry, limit=4):
+        """Up to `limit` other entries sharing the most taxonomy terms with `entry`, ties newest
+        first, each with `shared_terms`. One query: the links of the entry's terms, counted
+        per entry."""
+        entry_terms = EntryTerm.objects.filter(entry=entry.pk).values("term")
+        return (
+            self.exclude(pk=entry.pk)
+            .filter(terms__in=entry_terms)
+            .annotate(shared_terms=Count("terms"))
+            .order_by("-shared_terms", "-published_at", "-pk")[:limit]
+        )
