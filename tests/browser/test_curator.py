@@ -81,7 +81,10 @@ def test_a_curator_adds_evidence_with_topics_publishes_it_and_opens_it_on_the_si
     expect(page.locator(".messagelist .success")).to_contain_text("was added successfully")
     entry = Entry.objects.get(slug="peer-support-for-carers-of-people-with-dementia")
     assert (entry.kind, entry.status) == (Kind.EVIDENCE, Status.DRAFT)
-    assert sorted(entry.topics.values_list("name", flat=True)) == ["Carers", "Mental health"]
+    assert sorted(entry.terms.in_taxonomy("topic").values_list("name", flat=True)) == [
+        "Carers",
+        "Mental health",
+    ]
 
     page.get_by_role("row", name="Peer support for carers").get_by_role("checkbox").check()
     page.locator("select[name=action]").select_option(label="Publish selected entries")
