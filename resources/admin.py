@@ -206,11 +206,6 @@ class EntryAdmin(SimpleHistoryAdmin):
             )
             return HttpResponseRedirect(request.get_full_path())
 
-    def save_related(self, request, form, formsets, change):
-        # The terms were saved with the entry; only inline formsets (none yet) are left.
-        for formset in formsets:
-            self.save_formset(request, form, formset, change=change)
-
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None and not obj.is_published:
             context["preview_url"] = obj.get_absolute_url()

@@ -7,12 +7,10 @@ its own kind's fields, its taxonomy terms linked, one history version per change
 terms of that moment) and a new catalogue version so cached figures show it at once.
 """
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
 
 from resources.cache import catalogue_change
-from resources.kinds import KINDS
 from resources.models import Entry, EntryTerm
 from resources.models.history import history_paused
 
@@ -40,24 +38,17 @@ def unique_slug(slug, entry=None):
     return candidate
 
 
-def check_kind_fields(entry):
-    """Refuse, with a message per field, values in columns that belong to another kind."""
-    errors = {
-        name: f"Only {spec.label.lower()} entries have this field."
-        for spec in KINDS
-        if spec.value != entry.kind
-        for name in spec.fields
-        if getattr(entry, name) not in ("", None)
-    }
-    if errors:
-        raise ValidationError(errors)
-
-
 def _prepare(entry):
-    check_kind_fields(entry)
-    entry.normalise()
+    """What is checked and filled in before any write; `Entry.save()` (or, for bulk inserts,
+    `create_entries`) then applies `Entry.normalise()`."""
+    entry.check_kind_fields()
     if not entry.slug:
         entry.slug = unique_slug(slug_from_title(entry.title))
+
+
+def _term_versions():
+    """The history model of entry–term links (simple-history makes it for `Entry.terms`)."""
+    return Entry.history_records.m2m_models[Entry._meta.get_field("terms")]
 
 
 @transaction.atomic
@@ -95,6 +86,7 @@ def create_entries(entries_and_term_ids, *, history_reason=None, batch_size=BATC
     pairs = list(entries_and_term_ids)
     for entry, _ in pairs:
         _prepare(entry)
+        entry.normalise()  # bulk_create skips save()
     with catalogue_change():
         entries = Entry.objects.bulk_create([entry for entry, _ in pairs], batch_size=batch_size)
         links = EntryTerm.objects.bulk_create(
@@ -115,7 +107,7 @@ def _record_created_versions(entries, links, reason):
     versions = Entry.history.bulk_history_create(entries, default_change_reason=reason)
     version_of_entry = {version.id: version for version in versions}
     # simple-history copies the term links into a version only when it writes one itself.
-    term_versions = Entry.history_records.m2m_models[Entry._meta.get_field("terms")]
+    term_versions = _term_versions()
     term_versions.objects.bulk_create(
         term_versions(history=version_of_entry[link.entry_id], entry_id=link.entry_id,
                       term_id=link.term_id, id=link.pk)
@@ -128,10 +120,10 @@ def delete_entries(entries, batch_size=BATCH_SIZE):
     """Delete these entries with their term links and their history, writing no new version:
     for synthetic load-test rows, never for curated ones (curators archive). Returns the count."""
     ids = list(entries.values_list("pk", flat=True))
+    term_versions = _term_versions()
     with catalogue_change(), history_paused():
         for start in range(0, len(ids), batch_size):
             batch = ids[start : start + batch_size]
-            term_versions = Entry.history_records.m2m_models[Entry._meta.get_field("terms")]
             term_versions.objects.filter(entry_id__in=batch).delete()
             Entry.history.filter(id__in=batch).delete()
             Entry.objects.filter(pk__in=batch).delete()

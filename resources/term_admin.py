@@ -1,6 +1,7 @@
 """The taxonomies in the admin: a screen per taxonomy, and the entry form's term pickers
 (one per taxonomy, over the one `Entry.terms` relation) with their autocomplete and filters."""
 
+import copy
 from dataclasses import dataclass
 from types import SimpleNamespace
 
@@ -22,9 +23,16 @@ class TermAdminForm(forms.ModelForm):
     """A term's form. The screen fixes the taxonomy, and the form checks that no other term
     of that taxonomy has the name or slug (the database would refuse it)."""
 
-    def _get_validation_exclusions(self):
-        # The taxonomy is not a form field, but the unique-within-taxonomy checks need it.
-        return super()._get_validation_exclusions() - {"taxonomy"}
+    def clean(self):
+        cleaned = super().clean()
+        # Django leaves out constraints on fields the form does not show, and the taxonomy
+        # is one, so the term's own constraints are checked here with the typed values.
+        term = copy.copy(self.instance)
+        for field in ("name", "slug"):
+            if field in cleaned:
+                setattr(term, field, cleaned[field])
+        term.validate_constraints(exclude={"description", "position"})
+        return cleaned
 
 
 class TermAdmin(admin.ModelAdmin):
@@ -128,7 +136,8 @@ class TaxonomyListFilter(admin.SimpleListFilter):
         in_taxonomy = EntryTerm.objects.filter(term__taxonomy=self.taxonomy.name)
         if self.value() == self.none:
             return queryset.exclude(pk__in=in_taxonomy.values("entry_id"))
-        if self.value() and self.value().isdigit():
+        # Only a term on offer: a stale or made-up ?topic= value leaves the list unfiltered.
+        if self.value() in {value for value, _ in self.lookup_choices}:
             return queryset.filter(pk__in=in_taxonomy.filter(term=self.value()).values("entry_id"))
         return queryset
 

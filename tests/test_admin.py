@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from resources.admin import EntryAdminForm
 from resources.models import Entry, Kind, Status, Topic
-from tests.factories import EntryFactory, TopicFactory
+from tests.factories import ApproachFactory, EntryFactory, TopicFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -611,3 +611,51 @@ def test_a_curator_adds_a_topic(curator_client):
 
     assert response.status_code == 302
     assert Topic.objects.filter(slug="long-term-conditions").exists()
+
+
+def test_a_slug_already_used_in_the_same_taxonomy_is_refused_with_a_message(curator_client):
+    TopicFactory(name="Carers", slug="carers")
+
+    response = curator_client.post(
+        reverse("admin:resources_topic_add"),
+        {"name": "Unpaid carers", "slug": "carers", "position": "5"},
+    )
+
+    assert response.status_code == 200
+    assert "Another term of this taxonomy already has this slug." in response.text
+    assert Topic.objects.filter(slug="carers").count() == 1
+
+
+def test_a_slug_of_another_taxonomy_may_be_used_again(curator_client):
+    ApproachFactory(name="Online", slug="online")
+
+    response = curator_client.post(
+        reverse("admin:resources_topic_add"),
+        {"name": "Online harms", "slug": "online", "position": "5"},
+    )
+
+    assert response.status_code == 302
+    assert Topic.objects.get(slug="online").name == "Online harms"
+
+
+def test_a_term_saves_again_under_its_own_name_and_slug(curator_client):
+    carers = TopicFactory(name="Carers", slug="carers")
+
+    response = curator_client.post(
+        reverse("admin:resources_topic_change", args=[carers.pk]),
+        {"name": "Carers", "slug": "carers", "description": "Unpaid carers.", "position": "3"},
+    )
+
+    assert response.status_code == 302
+    carers.refresh_from_db()
+    assert carers.description == "Unpaid carers."
+
+
+@pytest.mark.parametrize("value", ["99999999999999999999999", "abc", ""])
+def test_a_made_up_topic_filter_value_leaves_the_list_unfiltered(curator_client, value):
+    EntryFactory(title="Untagged")
+
+    response = curator_client.get(admin_url(Kind.RESOURCE, "changelist"), {"topic": value})
+
+    assert response.status_code == 200
+    assert [entry.title for entry in response.context["cl"].result_list] == ["Untagged"]

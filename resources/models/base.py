@@ -79,7 +79,7 @@ class FixedValueProxyMixin:
 def fixed_value_proxy(base, name, field, value, doc, **meta):
     """A proxy model of `base` for the rows whose `field` is `value`, such as the kind proxy
     `Evidence` over `Entry` or the taxonomy proxy `Topic` over `Term`."""
-    manager_class = FixedValueManager.from_queryset(base.objects._queryset_class)
+    manager_class = FixedValueManager.from_queryset(type(base.objects.none()))
     manager = type(f"{name}Manager", (manager_class,), {"field": field, "value": value})()
     attrs = {
         "__module__": base.__module__,

@@ -214,13 +214,17 @@ class Entry(KindFields):
     def clean(self):
         super().clean()
         self.doi = normalise_doi(self.doi)
-        errors = {}
-        for spec in KINDS:
-            if self.kind == spec.value:
-                continue
-            for name in spec.fields:
-                if getattr(self, name) not in ("", None):
-                    errors[name] = f"Only {spec.label.lower()} entries have this field."
+        self.check_kind_fields()
+
+    def check_kind_fields(self):
+        """Refuse, with a message per field, values in columns that belong to another kind."""
+        errors = {
+            name: f"Only {spec.label.lower()} entries have this field."
+            for spec in KINDS
+            if spec.value != self.kind
+            for name in spec.fields
+            if getattr(self, name) not in ("", None)
+        }
         if errors:
             raise ValidationError(errors)
 

@@ -97,14 +97,17 @@ class Term(models.Model):
 class EntryTerm(models.Model):
     """One entry filed under one term."""
 
-    entry = models.ForeignKey("resources.Entry", on_delete=models.CASCADE, related_name="+")
-    term = models.ForeignKey(Term, on_delete=models.CASCADE, related_name="+")
+    # The two composite indexes below serve both columns, so neither needs one of its own.
+    entry = models.ForeignKey(
+        "resources.Entry", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    term = models.ForeignKey(Term, on_delete=models.CASCADE, related_name="+", db_index=False)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["entry", "term"], name="entry_term_unique"),
         ]
-        # Facet counts and related entries start from the term side.
+        # Listing filters, facet counts and related entries start from the term side.
         indexes = [models.Index(fields=["term", "entry"], name="entry_term_by_term_idx")]
 
     def __str__(self):
