@@ -12,6 +12,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("newsletter/", include("newsletter.urls")),
     path("", include("resources.urls")),
+    path("", include("resources.term_urls")),
 ]
 
 handler404 = "hub.views.page_not_found"

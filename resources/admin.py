@@ -2,9 +2,9 @@
 
 Each kind (resources/kinds.py) has its own screen on its proxy model, so the kind is fixed by
 the screen and the form only shows the fields that kind may have; each taxonomy
-(resources/taxonomies.py) has a screen on its proxy too. Saves and bulk actions go through
-resources/services.py, so history records who changed what (terms included) and
-`published_at` is set on first publish.
+(resources/taxonomies.py) has a screen on its proxy too; evidence has its findings inline.
+Saves and bulk actions go through resources/services.py, so history records who changed what
+(terms and findings included) and `published_at` is set on first publish.
 """
 
 from django import forms
@@ -20,17 +20,20 @@ from simple_history.admin import SimpleHistoryAdmin
 from simple_history.manager import SIMPLE_HISTORY_REVERSE_ATTR_NAME
 
 from resources import services
+from resources.cache import catalogue_change
 from resources.kinds import KINDS
 from resources.models import (
     DOI_PATTERN,
     KIND_MODELS,
     Entry,
     EntryTerm,
+    Finding,
     Status,
     Term,
     normalise_doi,
 )
-from resources.taxonomies import TAXONOMIES
+from resources.models.history import history_paused
+from resources.taxonomies import TAGGING_TAXONOMIES
 from resources.term_admin import TAXONOMY_LIST_FILTERS, term_picker_fields
 
 # ---------------------------------------------------------------------------------------------
@@ -68,13 +71,13 @@ class EntryAdminForm(forms.ModelForm):
     def show_terms(self, term_ids):
         """Fill each taxonomy's picker with its terms among `term_ids`."""
         terms = Term.objects.filter(pk__in=term_ids).values_list("taxonomy", "pk")
-        for taxonomy in TAXONOMIES:
+        for taxonomy in TAGGING_TAXONOMIES:
             self.initial[taxonomy.plural] = [pk for name, pk in terms if name == taxonomy.name]
 
     @property
     def chosen_terms(self):
         """Every term picked, in all taxonomies."""
-        return [term for t in TAXONOMIES for term in self.cleaned_data.get(t.plural, [])]
+        return [term for t in TAGGING_TAXONOMIES for term in self.cleaned_data.get(t.plural, [])]
 
     def clean_doi(self):
         # The database refuses a second entry with the same DOI; say which entry has it.
@@ -88,6 +91,24 @@ class EntryAdminForm(forms.ModelForm):
                 code="duplicate_doi",
             )
         return doi
+
+
+class FindingInline(admin.TabularInline):
+    """An evidence entry's findings, one row per outcome, edited on the entry's own screen."""
+
+    model = Finding
+    fields = ["outcome", "direction", "note"]
+    extra = 1
+    verbose_name = "finding"
+    verbose_name_plural = "Findings: what the item reports, outcome by outcome"
+
+
+def findings_of_version(version):
+    """The findings an entry had in one of its history versions, as unsaved `Finding`s."""
+    return [
+        Finding(outcome_id=row.outcome_id, direction=row.direction, note=row.note)
+        for row in version.outcomes.all()
+    ]
 
 
 class SyntheticFilter(admin.SimpleListFilter):
@@ -160,6 +181,9 @@ class EntryAdmin(SimpleHistoryAdmin):
         kind_filters = self.spec.admin_filters
         return ["status", *kind_filters, DecadeFilter, *TAXONOMY_LIST_FILTERS, SyntheticFilter]
 
+    def get_inlines(self, request, obj):
+        return [FindingInline] if self.spec.has_findings else []
+
     def get_form(self, request, obj=None, **kwargs):
         pickers = term_picker_fields(self.admin_site)
         kwargs["form"] = type(self.form.__name__, (self.form,), pickers)
@@ -173,7 +197,7 @@ class EntryAdmin(SimpleHistoryAdmin):
                 {"fields": ["url", "doi", "organisation", "authors", "publisher", "year"]},
             ),
             self.spec.admin_fieldset,
-            ("Classification", {"fields": [taxonomy.plural for taxonomy in TAXONOMIES]}),
+            ("Classification", {"fields": [taxonomy.plural for taxonomy in TAGGING_TAXONOMIES]}),
             ("Publishing", {"fields": ["status", "featured", "last_reviewed_on"]}),
             (
                 "Provenance",
@@ -212,11 +236,24 @@ class EntryAdmin(SimpleHistoryAdmin):
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def save_model(self, request, entry, form, change):
-        """Save through resources.services (terms and one history version included)."""
+        """Save through resources.services, terms included. The findings formset saves next
+        (`save_related`), and the one history version is written once it has."""
         entry._history_user = request.user
-        services.save_entry(entry, terms=form.chosen_terms)
+        version = getattr(entry, SIMPLE_HISTORY_REVERSE_ATTR_NAME, None)
+        if version is not None:
+            # Reverting to an old version: simple-history's form has no inlines, so the
+            # version's findings come back with it, and there is no save_related.
+            findings = findings_of_version(version) if self.spec.has_findings else None
+            services.save_entry(entry, terms=form.chosen_terms, findings=findings)
+        else:
+            services.save_entry(entry, terms=form.chosen_terms, record_version=False)
         if not change or "url" in form.changed_data:
             self.warn_about_entries_with_the_same_link(request, entry)
+
+    def save_related(self, request, form, formsets, change):
+        with catalogue_change(), history_paused():
+            super().save_related(request, form, formsets, change)
+        services.write_version(form.instance, "~" if change else "+")
 
     def warn_about_entries_with_the_same_link(self, request, entry):
         """Two entries may share a link (a report and its toolkit), so warn rather than refuse."""

@@ -1,12 +1,16 @@
-"""The real demo data set: verified peer support items and the starting taxonomy.
+"""The real demo data set: verified peer support items, their findings, the starting taxonomy.
 
 `demo_data/peer_support_items.json` holds the items exactly as they were verified;
 `demo_data/taxonomy.json` holds the starting terms of each taxonomy and, on each term,
-which of the items' free-text values mean it. `load_demo()` brings both into the database.
+which of the items' free-text values mean it; `demo_data/peer_support_findings.json` holds the
+outcome terms, and what each evidence item reports outcome by outcome. `load_demo()` brings
+them all into the database.
 
 Loading is idempotent and never overwrites a curator's work: an item is already present when
 any entry has its slug, its DOI or its verified-at address (`source_seen`), and a present item
-is left exactly as it is. A term is present when one has its slug or its name.
+is left exactly as it is. A term is present when one has its slug or its name. An item's
+findings are added only to an entry that never had any, so findings curators edited, added
+or removed are kept.
 """
 
 import json
@@ -20,6 +24,7 @@ from django.db.models import Q
 from resources.cache import start_new_catalogue_version
 from resources.models import (
     Entry,
+    Finding,
     Kind,
     ResourceFormat,
     Status,
@@ -27,14 +32,16 @@ from resources.models import (
     Term,
     ToolFormat,
 )
-from resources.services import create_entries, slug_from_title
+from resources.services import create_entries, link_versions, save_entry, slug_from_title
 from resources.taxonomies import TAXONOMIES
 
 DEMO_DATA_DIR = Path(__file__).resolve().parent / "demo_data"
 ITEMS_FILE = DEMO_DATA_DIR / "peer_support_items.json"
 TAXONOMY_FILE = DEMO_DATA_DIR / "taxonomy.json"
+FINDINGS_FILE = DEMO_DATA_DIR / "peer_support_findings.json"
+HISTORY_REASON = "Loaded from the demo data set"
 
-# taxonomy.json's keys are the taxonomies' plurals ("topics"); the values are their names.
+# read_taxonomy()'s keys are the taxonomies' plurals ("topics"); the values are their names.
 TAXONOMY_KEYS = {taxonomy.plural: taxonomy.name for taxonomy in TAXONOMIES}
 
 # The items' free-text study designs, first match wins. Reviews of reviews and scoping or
@@ -81,8 +88,38 @@ def read_items():
     return json.loads(ITEMS_FILE.read_text(encoding="utf-8"))
 
 
+def read_findings():
+    return json.loads(FINDINGS_FILE.read_text(encoding="utf-8"))
+
+
 def read_taxonomy():
-    return json.loads(TAXONOMY_FILE.read_text(encoding="utf-8"))
+    """The starting terms by taxonomy plural: taxonomy.json's, and the findings file's outcomes."""
+    taxonomy = json.loads(TAXONOMY_FILE.read_text(encoding="utf-8"))
+    taxonomy["outcomes"] = read_findings()["outcomes"]
+    return taxonomy
+
+
+class FindingsIndex:
+    """The findings file's records, found for an entry by DOI, else link, else title."""
+
+    def __init__(self, records):
+        self.by_doi = {record["doi"].lower(): record for record in records if record["doi"]}
+        self.by_url = {record["url"]: record for record in records if record["url"]}
+        self.by_title = {record["title"]: record for record in records}
+
+    def record_for(self, entry):
+        doi = entry.doi.lower() if entry.doi else ""
+        return self.by_doi.get(doi) or self.by_url.get(entry.url) or self.by_title.get(entry.title)
+
+    def findings_for(self, entry, outcome_ids):
+        """Unsaved `Finding`s for `entry` from its record, if it has one; outcomes that are
+        no longer terms (a curator removed them) are left out."""
+        record = self.record_for(entry) if entry.spec.has_findings else None
+        return [
+            Finding(outcome_id=outcome_ids[pair["outcome"]], direction=pair["direction"])
+            for pair in (record or {}).get("outcomes", [])
+            if pair["outcome"] in outcome_ids
+        ]
 
 
 @dataclass(frozen=True)
@@ -178,11 +215,13 @@ class LoadReport:
     entries_present: int = 0
     terms_created: int = 0
     terms_present: int = 0
+    findings_created: int = 0
 
     def __str__(self):
         return (
             f"Created {self.entries_created} entries, {self.entries_present} already present; "
-            f"created {self.terms_created} taxonomy terms, {self.terms_present} already present."
+            f"created {self.terms_created} taxonomy terms, {self.terms_present} already present; "
+            f"added {self.findings_created} findings."
         )
 
 
@@ -232,11 +271,13 @@ def term_ids_by_slug():
 
 @transaction.atomic
 def load_demo():
-    """Load the starting taxonomy and every demo item not already present. Returns a report."""
+    """Load the starting taxonomy, every demo item not already present and the findings of
+    items whose entries have none. Returns a report."""
     taxonomy = read_taxonomy()
     report = load_taxonomy(taxonomy)
     rules = term_rules(taxonomy)
     terms = term_ids_by_slug()
+    findings = FindingsIndex(read_findings()["findings"])
     new_items = []
     for item in read_items():
         entry = entry_from_item(item)
@@ -248,8 +289,29 @@ def load_demo():
             terms[key][slug] for key, slugs in term_slugs.items() for slug in slugs
             if slug in terms[key]
         ]  # fmt: skip
-        new_items.append((entry, term_ids))
+        new_items.append((entry, term_ids, findings.findings_for(entry, terms["outcomes"])))
     if new_items:
-        create_entries(new_items, history_reason="Loaded from the demo data set")
+        create_entries(new_items, history_reason=HISTORY_REASON)
     report.entries_created = len(new_items)
+    report.findings_created = sum(len(item[2]) for item in new_items)
+    report.findings_created += load_missing_findings(findings, terms["outcomes"])
     return report
+
+
+def load_missing_findings(findings, outcome_ids):
+    """Give the file's findings to evidence entries that never had any (entries loaded before
+    findings existed): not to one whose findings a curator removed. Returns how many."""
+    added = 0
+    had_findings = link_versions("outcomes").objects.values("entry_id")
+    entries = (
+        Entry.objects.real()
+        .of_kind(Kind.EVIDENCE)
+        .filter(findings__isnull=True)
+        .exclude(pk__in=had_findings)
+    )
+    for entry in entries:
+        missing = findings.findings_for(entry, outcome_ids)
+        if missing:
+            save_entry(entry, findings=missing, reason="Findings loaded from the demo data set")
+            added += len(missing)
+    return added

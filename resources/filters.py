@@ -1,12 +1,16 @@
 """Listing filters: the query string of /search/, /resources/, /tools/ and /evidence/.
 
 Every listing parameter the README documents is a filter here: the search `q`, one facet per
-taxonomy (resources/taxonomies.py) and per kind facet (resources/kinds.py), the year range and
-the sort order. Facets (checkbox lists) are OR within a facet
-and AND across facets, and know how to count their own options *disjunctively*: with every
-other facet's selection applied and their own left out. A facet with something ticked costs
-one query; the taxonomy facets with nothing ticked share one (the counts are cached per
+taxonomy (resources/taxonomies.py) and per kind facet (resources/kinds.py), the effect facet of
+kinds with findings, the year range and the sort order. Facets (checkbox lists) are OR within
+a facet and AND across facets, and know how to count their own options *disjunctively*: with
+every other facet's selection applied and their own left out. A facet with something ticked
+costs one query; the tagging facets with nothing ticked share one (the counts are cached per
 catalogue version; see resources/cache.py).
+
+Outcomes and effects come from findings: `?outcome=wellbeing` lists entries with a finding for
+wellbeing, `?effect=positive` entries with a positive finding, and both together entries with
+a positive finding *for wellbeing* (the effect facet is narrowed by the ticked outcomes).
 
 Bad input never raises: unknown slugs and choices are dropped, malformed numbers and sort
 orders are reported through the form's errors and otherwise ignored.
@@ -20,12 +24,13 @@ from django import forms
 from django.db.models import Count, TextChoices
 from django.db.models.functions import Lower
 from django.http import QueryDict
+from django.urls import reverse
 
 from resources.cache import cached
 from resources.kinds import KINDS, Kind
-from resources.models import MAX_STORED_YEAR, MIN_YEAR, Entry, EntryTerm, Term
+from resources.models import MAX_STORED_YEAR, MIN_YEAR, Direction, Entry, EntryTerm, Finding, Term
 from resources.search import MAX_QUERY_LENGTH, clean_query, search
-from resources.taxonomies import TAXONOMIES
+from resources.taxonomies import PAGED_TAXONOMIES, TAXONOMIES
 
 
 class Sort(TextChoices):
@@ -103,6 +108,10 @@ class FacetFilter(django_filters.MultipleChoiceFilter):
     """A checkbox facet: OR within it, and it can count its options for a queryset."""
 
     field_class = ForgivingMultipleChoiceField
+    # Facets show in this order: the kind's own choices, taxonomies, then findings.
+    display_group = 0
+    # Other filters its counts leave out as well as its own (they count them another way).
+    counts_leave_out = ()
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("distinct", False)
@@ -143,6 +152,10 @@ class TermFacetFilter(FacetFilter):
     """A facet over one taxonomy (?topic=, ?region=…): term slugs, matched by a subquery on
     the link table so that an entry with two selected terms is listed once."""
 
+    display_group = 1
+    # With nothing ticked, its counts come from the one query all such facets share.
+    shares_unticked_counts = True
+
     def __init__(self, *args, taxonomy, **kwargs):
         self.taxonomy = taxonomy
         self.term_ids = {}
@@ -154,15 +167,71 @@ class TermFacetFilter(FacetFilter):
         self.extra["choices"] = [(slug, name) for slug, name, _ in terms]
         self.term_ids = {slug: pk for slug, _, pk in terms}
 
+    def ids_of(self, slugs):
+        return [self.term_ids[slug] for slug in slugs if slug in self.term_ids]
+
     def filter(self, qs, value):
         if not value:
             return qs
         # By id, not slug: the database then reads only the (term, entry) index.
-        ids = [self.term_ids[slug] for slug in value if slug in self.term_ids]
-        return qs.filter(pk__in=EntryTerm.objects.filter(term_id__in=ids).values("entry_id"))
+        links = EntryTerm.objects.filter(term_id__in=self.ids_of(value))
+        return qs.filter(pk__in=links.values("entry_id"))
 
     def counts(self, entries):
         return term_counts(entries, taxonomy=self.taxonomy).get(self.taxonomy, {})
+
+
+class OutcomeFacetFilter(TermFacetFilter):
+    """?outcome=: entries with a finding for any ticked outcome. With effects ticked, each
+    outcome counts the entries whose finding for it has one of those effects (what ticking
+    it would list)."""
+
+    display_group = 2
+    shares_unticked_counts = False
+    counts_leave_out = ("effect",)
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        findings = Finding.objects.filter(outcome_id__in=self.ids_of(value))
+        return qs.filter(pk__in=findings.values("entry_id"))
+
+    def counts(self, entries):
+        findings = Finding.objects.of_entries(entries)
+        directions = self.parent.cleaned.get("effect")
+        if directions:
+            findings = findings.filter(direction__in=directions)
+        # One finding per (entry, outcome), so counting findings counts entries.
+        rows = findings.order_by().values_list("outcome_id").annotate(count=Count("pk"))
+        slug_of = {pk: slug for slug, pk in self.term_ids.items()}
+        return {slug_of[pk]: count for pk, count in rows if pk in slug_of}
+
+
+class EffectFacetFilter(FacetFilter):
+    """?effect=: entries with at least one finding of a ticked direction, for one of the
+    ticked outcomes when any are."""
+
+    display_group = 2
+
+    def ticked_outcome_findings(self):
+        outcomes = self.parent.filters["outcome"]
+        ids = outcomes.ids_of(self.parent.cleaned.get("outcome", []))
+        return Finding.objects.filter(outcome_id__in=ids) if ids else Finding.objects.all()
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        findings = self.ticked_outcome_findings().filter(direction__in=value)
+        return qs.filter(pk__in=findings.values("entry_id"))
+
+    def counts(self, entries):
+        findings = self.ticked_outcome_findings().of_entries(entries)
+        rows = (
+            findings.order_by()
+            .values_list("direction")
+            .annotate(count=Count("entry_id", distinct=True))
+        )
+        return dict(rows)
 
 
 def term_counts(entries, taxonomy=None):
@@ -238,6 +307,8 @@ def _year_filter(lookup, label):
 class EntryFilterSet(django_filters.FilterSet):
     """What every listing shares: search, a facet per taxonomy, the year range and sort."""
 
+    listing_kind = None  # the kind listed, or None for every kind (/search/)
+
     q = SearchFilter(method="filter_search", label="Search", max_length=MAX_QUERY_LENGTH)
     year_min = _year_filter("gte", "From year")
     year_max = _year_filter("lte", "To year")
@@ -249,13 +320,15 @@ class EntryFilterSet(django_filters.FilterSet):
 
     @classmethod
     def get_filters(cls):
-        """The declared filters, with one facet per taxonomy after the search box."""
+        """The declared filters, with one facet per taxonomy the listed kind has after the
+        search box."""
         filters = super().get_filters()
         taxonomies = {
-            taxonomy.name: TermFacetFilter(
+            taxonomy.name: (OutcomeFacetFilter if taxonomy.from_findings else TermFacetFilter)(
                 field_name=taxonomy.name, taxonomy=taxonomy.name, label=taxonomy.label
             )
             for taxonomy in TAXONOMIES
+            if taxonomy.applies_to(cls.listing_kind)
         }
         search_box = {"q": filters.pop("q")}
         return {**search_box, **taxonomies, **filters}
@@ -263,7 +336,8 @@ class EntryFilterSet(django_filters.FilterSet):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for facet, terms in catalogue_terms().items():
-            self.filters[facet].use_terms(terms)
+            if facet in self.filters:
+                self.filters[facet].use_terms(terms)
 
     def filter_search(self, queryset, name, value):
         return search(queryset, value)
@@ -302,20 +376,21 @@ class EntryFilterSet(django_filters.FilterSet):
 
     @property
     def facet_filters(self):
-        """The facets in display order: the listing's own (kind, formats) before taxonomies."""
+        """The facets in display order: the listing's own (kind, formats), taxonomies, then
+        outcomes and effects."""
         facets = [(n, f) for n, f in self.filters.items() if isinstance(f, FacetFilter)]
-        return dict(sorted(facets, key=lambda item: isinstance(item[1], TermFacetFilter)))
+        return dict(sorted(facets, key=lambda item: item[1].display_group))
 
     # -- querysets ----------------------------------------------------------------------------
 
-    def _apply_filters(self, queryset, leave_out=None):
+    def apply_filters(self, queryset, leave_out=()):
         for name, value in self.cleaned.items():
-            if name in self.filters and name != leave_out:
+            if name in self.filters and name not in leave_out:
                 queryset = self.filters[name].filter(queryset, value)
         return queryset
 
     def filter_queryset(self, queryset):
-        queryset = self._apply_filters(queryset)
+        queryset = self.apply_filters(queryset)
         if "rank" not in queryset.query.annotations:
             queryset = search(queryset, "")
         return queryset.order_by(*SORT_ORDERINGS[self.sort])
@@ -324,7 +399,7 @@ class EntryFilterSet(django_filters.FilterSet):
     def facets(self):
         """Every facet with each option's disjunctive count: one query per facet, cached."""
         if not hasattr(self, "_facets"):
-            state = self._state()
+            state = self.query_state()
             state.pop("sort", None)
             digest = hashlib.sha256(state.urlencode().encode()).hexdigest()
             self._facets = cached(f"facets:{type(self).__name__}:{digest}", self._count_facets)
@@ -335,14 +410,15 @@ class EntryFilterSet(django_filters.FilterSet):
         unticked_term_counts = None
         for name, facet_filter in self.facet_filters.items():
             selected = self.cleaned.get(name, [])
-            if isinstance(facet_filter, TermFacetFilter) and not selected:
+            if getattr(facet_filter, "shares_unticked_counts", False) and not selected:
                 # Leaving out an empty selection changes nothing: these facets count the
                 # listing's own results, all in one query.
                 if unticked_term_counts is None:
-                    unticked_term_counts = term_counts(self._apply_filters(self.queryset.all()))
+                    unticked_term_counts = term_counts(self.apply_filters(self.queryset.all()))
                 counts = unticked_term_counts.get(facet_filter.taxonomy, {})
             else:
-                counts = facet_filter.counts(self._apply_filters(self.queryset.all(), name))
+                leave_out = {name, *facet_filter.counts_leave_out}
+                counts = facet_filter.counts(self.apply_filters(self.queryset.all(), leave_out))
             facets.append(facet_filter.facet(counts, selected))
         return facets
 
@@ -367,13 +443,28 @@ class EntryFilterSet(django_filters.FilterSet):
         return active
 
     @property
+    def overview_links(self):
+        """(name, url) of the overview page of each ticked topic or approach."""
+        links = []
+        for taxonomy in PAGED_TAXONOMIES:
+            facet = self.filters.get(taxonomy.name)
+            names = dict(facet.options()) if facet else {}
+            for slug in self.cleaned.get(taxonomy.name, []):
+                url = reverse("term-page", kwargs={"taxonomy": taxonomy.name, "slug": slug})
+                links.append((names[slug], url))
+        return links
+
+    @property
     def is_filtered(self):
         return bool(self.active_filters)
 
-    def _state(self):
-        """The valid filters and sort as a query string (malformed parameters left out)."""
+    def query_state(self, replacements=None):
+        """The valid filters and sort as a query string (malformed parameters left out), with
+        `replacements` ({name: [values]}) in place, in the filters' own order."""
         state = QueryDict(mutable=True)
-        for key, cleaned in self.cleaned.items():
+        replacements = replacements or {}
+        for key in self.form.fields:
+            cleaned = replacements.get(key, self.cleaned.get(key))
             values = cleaned if isinstance(cleaned, list) else [cleaned]
             values = [str(v) for v in values if v not in (None, "")]
             if values:
@@ -382,7 +473,7 @@ class EntryFilterSet(django_filters.FilterSet):
 
     def _without(self, name, value=None):
         """A link to this listing without `name` (or just its `value`), back on page 1."""
-        state = self._state()
+        state = self.query_state()
         if value is None:
             state.pop(name, None)
         else:
@@ -402,7 +493,10 @@ def _kind_filterset(spec):
         name: ChoiceFacetFilter(label=label, choices=Entry._meta.get_field(name).choices)
         for name, label in spec.facets
     }
-    return type(f"{spec.label}FilterSet", (EntryFilterSet,), facets)
+    if spec.has_findings:
+        facets["effect"] = EffectFacetFilter(label="Effect reported", choices=Direction.choices)
+    attrs = {"listing_kind": spec.value, **facets}
+    return type(f"{spec.label}FilterSet", (EntryFilterSet,), attrs)
 
 
 FILTERSETS = {None: SearchFilterSet, **{spec.value: _kind_filterset(spec) for spec in KINDS}}

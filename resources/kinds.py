@@ -24,11 +24,43 @@ class StudyDesign(models.TextChoices):
     OTHER = "other", "Other"
 
 
+STUDY_DESIGN_DESCRIPTIONS = {
+    StudyDesign.SYSTEMATIC_REVIEW: "Finds, appraises and combines every study on a question "
+    "by a method set out in advance; a meta-analysis pools their results.",
+    StudyDesign.OTHER_REVIEW: "Maps or summarises studies without the full systematic method: "
+    "scoping, narrative and literature reviews, and reviews of reviews (umbrella reviews).",
+    StudyDesign.RCT: "People are allocated by chance to peer support or to a comparison group, "
+    "so differences in outcomes can be put down to the support.",
+    StudyDesign.QUASI_EXPERIMENTAL: "Compares people who had peer support with people who did "
+    "not, or before and after, without allocating them by chance.",
+    StudyDesign.OBSERVATIONAL: "Follows people over time, or compares groups as they are, "
+    "without changing what support they get.",
+    StudyDesign.QUALITATIVE: "Interviews, focus groups or observation: how people experience "
+    "peer support and why it helps or does not.",
+    StudyDesign.MIXED_METHODS: "Combines measured outcomes with qualitative accounts in one study.",
+    StudyDesign.EVALUATION: "An assessment of one programme or service, often by or for the "
+    "organisation that runs it, including social return on investment studies.",
+    StudyDesign.OTHER: "A design that fits none of the above.",
+}
+
+
 class EvidenceStrength(models.TextChoices):
     STRONG = "strong", "Strong"
     MODERATE = "moderate", "Moderate"
     LIMITED = "limited", "Limited"
     EMERGING = "emerging", "Emerging"
+
+
+EVIDENCE_STRENGTH_DESCRIPTIONS = {
+    EvidenceStrength.STRONG: "Consistent results from several well-conducted studies, such as "
+    "systematic reviews of trials.",
+    EvidenceStrength.MODERATE: "Good studies point the same way, but there are few of them or "
+    "they have limitations.",
+    EvidenceStrength.LIMITED: "Few or small studies, or results that could easily change with "
+    "more research.",
+    EvidenceStrength.EMERGING: "Early findings, pilots or single evaluations: promising, not "
+    "yet tested widely.",
+}
 
 
 class ToolFormat(models.TextChoices):
@@ -80,6 +112,8 @@ class KindSpec:
     # A "report" kind naming a journal and no organisation is cited as an article.
     citation_type: str = "generic"
     link_text: str = "Open it"
+    # Entries of this kind carry findings: an effect direction per outcome (the evidence map).
+    has_findings: bool = False
 
     @property
     def admin_fieldset(self):
@@ -156,6 +190,7 @@ KINDS = (
         publisher_label="Journal or publisher",
         citation_type="report",
         link_text="Read the evidence",
+        has_findings=True,
     ),
 )
 

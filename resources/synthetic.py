@@ -2,9 +2,10 @@
 
 Every synthetic entry has `is_synthetic=True`, a title starting "[Synthetic]", a summary that
 says so, and (where it has one) a DOI under the reserved prefix `10.5555/synthetic.`. The same
-seed and count give the same entries (titles, slugs, fields and taxonomy links) in any database
-holding the same taxonomy. Entries are inserted in batches through resources/services.py,
-without history versions (they are load-test rows, not curated work).
+seed and count give the same entries (titles, slugs, fields, taxonomy links and the findings of
+synthetic studies) in any database holding the same taxonomy. Entries are inserted in batches
+through resources/services.py, without history versions (they are load-test rows, not curated
+work).
 """
 
 import datetime
@@ -15,8 +16,10 @@ from django.db import transaction
 from resources.demo import TAXONOMY_KEYS, load_taxonomy, term_ids_by_slug
 from resources.models import (
     Cost,
+    Direction,
     Entry,
     EvidenceStrength,
+    Finding,
     Kind,
     ResourceFormat,
     Status,
@@ -71,11 +74,23 @@ PEOPLE = {
     "autistic adults": ("topics", "disability"),
     "people with chronic pain": ("topics", "long-term-conditions"),
 }  # fmt: skip
-OUTCOMES = [
-    "wellbeing", "loneliness", "self-efficacy", "quality of life", "hospital readmission",
-    "recovery", "hope", "empowerment", "glycaemic control", "depression scores",
-    "medication adherence", "social connection", "service use", "confidence to self-manage",
-]  # fmt: skip
+# Outcome phrases and the outcome term each is about: a synthetic study's first finding.
+OUTCOME_TERMS = {
+    "wellbeing": "wellbeing", "loneliness": "social-connection",
+    "self-efficacy": "self-efficacy", "quality of life": "wellbeing",
+    "hospital readmission": "service-use", "recovery": "personal-recovery",
+    "hope": "personal-recovery", "empowerment": "personal-recovery",
+    "glycaemic control": "physical-health", "depression scores": "symptoms",
+    "medication adherence": "health-behaviour", "social connection": "social-connection",
+    "service use": "service-use", "confidence to self-manage": "self-efficacy",
+}  # fmt: skip
+OUTCOMES = list(OUTCOME_TERMS)
+# Findings per synthetic study, and how often each direction is reported.
+FINDINGS_PER_STUDY = (0, 3)
+DIRECTION_WEIGHTS = {
+    Direction.POSITIVE: 50, Direction.MIXED: 18, Direction.NO_DIFFERENCE: 18,
+    Direction.NEGATIVE: 4, Direction.INSUFFICIENT: 10,
+}  # fmt: skip
 PLACES = [
     "Northfield", "Ashby Vale", "Kelmoor", "Bramwick", "Easton Reach", "Glenridge",
     "Harlow Cross", "Millbeck", "Penrith Moor", "Stoneleigh", "Tarrant Bay", "Westover",
@@ -165,7 +180,7 @@ class EntryMaker:
         return self.rng.choices(list(weights), weights=list(weights.values()))[0]
 
     def make(self, number):
-        """Entry `number` of this seed, and its term ids by field."""
+        """Entry `number` of this seed, its term ids by field, and its findings."""
         rng = self.rng
         kind = self.pick(KIND_WEIGHTS)
         words = {
@@ -209,7 +224,8 @@ class EntryMaker:
         hints = {"approaches": [APPROACHES[words["approach"]]], people_field: [people_slug]}
         if entry.country:
             hints["regions"] = [COUNTRIES[entry.country]]
-        return entry, self._terms(hints)
+        findings = self._findings(words["outcome"]) if kind == Kind.EVIDENCE else []
+        return entry, self._terms(hints), findings
 
     def _title(self, forms, **words):
         return f"{TITLE_MARK} {self.rng.choice(forms).format(**words)}"
@@ -261,6 +277,19 @@ class EntryMaker:
             "What it covers:\n\n" + "".join(f"- {point}\n" for point in points)
         )
 
+    def _findings(self, outcome_phrase):
+        """0 to 3 findings: the outcome the study's words name first, then random others."""
+        outcomes = self.term_ids.get("outcomes", {})
+        count = self.rng.randint(*FINDINGS_PER_STUDY)
+        if not outcomes or not count:
+            return []
+        named = outcomes.get(OUTCOME_TERMS[outcome_phrase])
+        others = [pk for pk in outcomes.values() if pk != named]
+        chosen = ([named] if named else []) + self.rng.sample(others, min(count, len(others)))
+        return [
+            Finding(outcome_id=pk, direction=self.pick(DIRECTION_WEIGHTS)) for pk in chosen[:count]
+        ]
+
     def _terms(self, hints):
         """Term ids by field: the terms the entry's words name, then random others."""
         chosen = {}
@@ -274,12 +303,13 @@ class EntryMaker:
 
 
 def _insert_batch(made):
-    """Insert one batch of (entry, term ids by taxonomy) pairs and their taxonomy links."""
-    slugs = [entry.slug for entry, _ in made]
+    """Insert one batch of (entry, term ids by taxonomy, findings): entries, links, findings."""
+    slugs = [entry.slug for entry, _, _ in made]
     if Entry.objects.filter(slug__in=slugs).exists():
         raise SeedAlreadyUsed
     create_entries(
-        (entry, [term_id for ids in terms.values() for term_id in ids]) for entry, terms in made
+        (entry, [term_id for ids in terms.values() for term_id in ids], findings)
+        for entry, terms, findings in made
     )
 
 
@@ -299,5 +329,5 @@ def generate_entries(count, seed):
 
 
 def delete_synthetic_entries():
-    """Delete every synthetic entry, its taxonomy links and its history; nothing else."""
+    """Delete every synthetic entry, its taxonomy links, findings and history; nothing else."""
     return delete_entries(Entry.objects.synthetic())

@@ -12,7 +12,7 @@ from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.contrib.admin.widgets import AutocompleteSelectMultiple
 
 from resources.models import TAXONOMY_MODELS, Entry, EntryTerm
-from resources.taxonomies import TAXONOMIES
+from resources.taxonomies import TAGGING_TAXONOMIES
 
 # ---------------------------------------------------------------------------------------------
 # Taxonomies
@@ -46,7 +46,8 @@ class TermAdmin(admin.ModelAdmin):
     fields = ["name", "slug", "description", "position"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).with_entry_count()
+        taxonomy = self.model._meta.model_name
+        return super().get_queryset(request).with_entry_count(taxonomy)
 
     @admin.display(description="entries", ordering="entry_count")
     def entry_count(self, term):
@@ -76,7 +77,7 @@ class TaxonomyRelation:
 
 def taxonomy_relation(model, field_name):
     """The relation behind the term picker `field_name` ("topics") of `model`'s form, or None."""
-    for taxonomy in TAXONOMIES:
+    for taxonomy in TAGGING_TAXONOMIES:
         if taxonomy.plural == field_name and issubclass(model, Entry):
             return TaxonomyRelation(model, field_name, TAXONOMY_MODELS[taxonomy.name])
     return None
@@ -118,7 +119,7 @@ def term_picker_fields(admin_site):
             label=taxonomy.plural.capitalize(),
             widget=TermPicker(taxonomy_relation(Entry, taxonomy.plural), admin_site),
         )
-        for taxonomy in TAXONOMIES
+        for taxonomy in TAGGING_TAXONOMIES
     }
 
 
@@ -148,5 +149,5 @@ TAXONOMY_LIST_FILTERS = [
         (TaxonomyListFilter,),
         {"taxonomy": taxonomy, "title": taxonomy.label.lower(), "parameter_name": taxonomy.name},
     )
-    for taxonomy in TAXONOMIES
+    for taxonomy in TAGGING_TAXONOMIES
 ]

@@ -1,5 +1,6 @@
 """The catalogue's public URLs: /search/, and for each kind in resources/kinds.py its
-listing (/evidence/), detail pages (/evidence/<slug>/) and citation files (cite.ris, cite.bib)."""
+listing (/evidence/), detail pages (/evidence/<slug>/) and citation files (cite.ris, cite.bib);
+kinds with findings also have a map (/evidence/map/, map.csv, map.json)."""
 
 from django.urls import path
 
@@ -10,10 +11,30 @@ from resources.kinds import KINDS
 app_name = "resources"
 
 
+def map_urls(spec):
+    """The evidence map: before the detail pages, whose slugs can never be "map"."""
+    prefix, kind = spec.url_prefix, spec.value
+    if not spec.has_findings:
+        return []
+    return [
+        path(f"{prefix}/map/", views.evidence_map, name=f"{kind}-map"),
+        *(
+            path(
+                f"{prefix}/map.{extension}",
+                views.evidence_map,
+                {"file_format": extension},
+                name=f"{kind}-map-{extension}",
+            )
+            for extension in ("csv", "json")
+        ),
+    ]
+
+
 def kind_urls(spec):
     prefix, kind = spec.url_prefix, spec.value
     return [
         path(f"{prefix}/", views.KindListView.as_view(kind=kind), name=f"{kind}-list"),
+        *map_urls(spec),
         path(f"{prefix}/<slug:slug>/", views.entry_detail, {"kind": kind}, name=f"{kind}-detail"),
         *(
             path(

@@ -1,13 +1,16 @@
-"""Public catalogue views: listings of every kind, search, and detail pages."""
+"""Public catalogue views: listings of every kind, search, detail pages, the evidence map."""
 
+from django.conf import settings
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.views.generic import ListView
 
 from resources.cache import cached
 from resources.citations import Citation
+from resources.evidence_map import EvidenceMap
 from resources.filters import listing_filterset
 from resources.kinds import kind_spec
 from resources.models import Entry
@@ -54,8 +57,19 @@ class EntryListView(ListView):
             kind=self.kind,
             heading=self.heading,
             introduction=self.introduction,
+            map_url=self.map_url(),
+            search_label=f"Search {self.heading.lower()}" if self.kind else "Search the library",
         )
         return context
+
+    def map_url(self):
+        """The evidence map under this listing's filters, for a kind with findings."""
+        if not (self.kind and kind_spec(self.kind).has_findings):
+            return ""
+        state = self.filterset.query_state()
+        state.pop("sort", None)
+        url = reverse(f"resources:{self.kind}-map")
+        return f"{url}?{state.urlencode()}" if state else url
 
 
 class SearchView(EntryListView):
@@ -112,3 +126,20 @@ def entry_citation(request, slug, kind, extension):
     return HttpResponse(
         content, content_type=content_type, headers={"Content-Disposition": disposition}
     )
+
+
+def evidence_map(request, file_format=None):
+    """/evidence/map/: approaches by outcomes (or topics, populations) under the evidence
+    listing's filters; `map.csv` and `map.json` are the same map as data."""
+    the_map = EvidenceMap(request.GET)
+    if file_format == "csv":
+        return HttpResponse(
+            the_map.as_csv(),
+            content_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="evidence-map.csv"'},
+        )
+    if file_format == "json":
+        data = the_map.as_json(lambda path: f"{settings.SITE_URL}{path}")
+        return JsonResponse(data, json_dumps_params={"ensure_ascii": False})
+    context = {"map": the_map, "filterset": the_map.filterset}
+    return render(request, "resources/evidence_map.html", context)

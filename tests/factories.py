@@ -5,8 +5,19 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from resources import services
-from resources.models import Approach, Audience, Entry, Kind, Population, Region, Status, Topic
-from resources.taxonomies import TAXONOMIES
+from resources.models import (
+    Approach,
+    Audience,
+    Entry,
+    Finding,
+    Kind,
+    Outcome,
+    Population,
+    Region,
+    Status,
+    Topic,
+)
+from resources.taxonomies import TAGGING_TAXONOMIES
 
 
 class TermFactory(factory.django.DjangoModelFactory):
@@ -43,6 +54,11 @@ class RegionFactory(TermFactory):
         model = Region
 
 
+class OutcomeFactory(TermFactory):
+    class Meta:
+        model = Outcome
+
+
 class EntryFactory(factory.django.DjangoModelFactory):
     """A published resource unless told otherwise; pass taxonomy terms as lists."""
 
@@ -59,9 +75,15 @@ class EntryFactory(factory.django.DjangoModelFactory):
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
         """Saved as curators' entries are, through resources.services, with the terms given
-        as `topics=[…]`, `regions=[…]` (each taxonomy's plural)."""
-        terms = [term for t in TAXONOMIES for term in kwargs.pop(t.plural, None) or []]
-        return services.save_entry(model_class(*args, **kwargs), terms=terms)
+        as `topics=[…]`, `regions=[…]` (each taxonomy's plural) and, for evidence, findings
+        as `findings=[(outcome, "positive"), (outcome, "mixed", "a note")]`."""
+        terms = [term for t in TAGGING_TAXONOMIES for term in kwargs.pop(t.plural, None) or []]
+        findings = [
+            Finding(outcome=outcome, direction=direction, note=note[0] if note else "")
+            for outcome, direction, *note in kwargs.pop("findings", None) or []
+        ]
+        entry = model_class(*args, **kwargs)
+        return services.save_entry(entry, terms=terms, findings=findings or None)
 
 
 class SubscriberFactory(factory.django.DjangoModelFactory):

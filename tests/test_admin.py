@@ -54,6 +54,9 @@ def entry_form_data(**overrides):
         "status": Status.DRAFT,
         "last_reviewed_on": "",
         "source_seen": "",
+        # The findings inline's management form: no findings.
+        "findings-TOTAL_FORMS": "0",
+        "findings-INITIAL_FORMS": "0",
     }
     data.update(overrides)
     return data
@@ -69,7 +72,8 @@ def test_the_catalogue_lists_the_three_entry_screens_before_the_taxonomies(curat
 
     [catalogue] = [app for app in response.context["app_list"] if app["app_label"] == "resources"]
     assert [model["object_name"] for model in catalogue["models"]] == [
-        "Resource", "Tool", "Evidence", "Approach", "Audience", "Population", "Region", "Topic",
+        "Resource", "Tool", "Evidence", "Approach", "Audience", "Outcome", "Population", "Region",
+        "Topic",
     ]  # fmt: skip
 
 
@@ -562,7 +566,9 @@ def test_a_curator_reverts_an_entry_to_an_earlier_version_with_its_topics(curato
 # ---------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("taxonomy", ["topic", "approach", "audience", "population", "region"])
+@pytest.mark.parametrize(
+    "taxonomy", ["topic", "approach", "audience", "population", "region", "outcome"]
+)
 def test_a_curator_sees_each_taxonomy_screen(curator_client, taxonomy):
     response = curator_client.get(reverse(f"admin:resources_{taxonomy}_changelist"))
 

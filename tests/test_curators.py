@@ -14,8 +14,9 @@ from tests.factories import EntryFactory
 
 pytestmark = pytest.mark.django_db
 
-TAXONOMIES = ["topic", "approach", "audience", "population", "region"]
+TAXONOMIES = ["topic", "approach", "audience", "population", "region", "outcome"]
 curators_migration = importlib.import_module("resources.migrations.0003_curators_group")
+findings_migration = importlib.import_module("resources.migrations.0010_curators_edit_findings")
 
 
 def curator_permissions():
@@ -46,12 +47,18 @@ def test_curators_may_see_the_history_of_entries():
     assert ("resources", "view_historicalentry") in curator_permissions()
 
 
-def test_curators_delete_nothing_but_taxonomy_terms():
+def test_curators_may_edit_the_findings_of_evidence():
+    assert {
+        ("resources", f"{action}_finding") for action in ("add", "change", "delete", "view")
+    } <= curator_permissions()
+
+
+def test_curators_delete_nothing_but_taxonomy_terms_and_findings():
     deletable = {
         codename for _, codename in curator_permissions() if codename.startswith("delete_")
     }
 
-    assert deletable == {f"delete_{taxonomy}" for taxonomy in TAXONOMIES}
+    assert deletable == {f"delete_{taxonomy}" for taxonomy in TAXONOMIES} | {"delete_finding"}
 
 
 def test_undoing_the_curators_migration_removes_the_group_and_redoing_it_restores_it():
@@ -60,6 +67,7 @@ def test_undoing_the_curators_migration_removes_the_group_and_redoing_it_restore
     curators_migration.delete_curators_group(apps, None)
     assert not Group.objects.filter(name="Curators").exists()
     curators_migration.create_curators_group(apps, None)
+    findings_migration.grant(apps, None)
 
     assert curator_permissions() == resources_permissions
 

@@ -14,7 +14,9 @@ from resources.models import (
     Entry,
     EntryTerm,
     Evidence,
+    Finding,
     Kind,
+    Outcome,
     Population,
     Region,
     Resource,
@@ -24,7 +26,7 @@ from resources.models import (
     Topic,
 )
 
-TERM_MODELS = [Topic, Approach, Audience, Population, Region]
+TERM_MODELS = [Topic, Approach, Audience, Population, Region, Outcome]
 
 
 def database_snapshot():
@@ -33,6 +35,7 @@ def database_snapshot():
         "entries": sorted(Entry.objects.values_list("pk", "slug", "title", "updated")),
         "terms": [sorted(model.objects.values_list()) for model in TERM_MODELS],
         "links": sorted(EntryTerm.objects.values_list()),
+        "findings": sorted(Finding.objects.values_list()),
         "history": Entry.history.count(),
     }
 
@@ -286,3 +289,82 @@ def test_a_run_that_adds_nothing_keeps_the_catalogue_version(
     with django_capture_on_commit_callbacks(execute=True):
         demo.load_demo()
     assert catalogue_version() == before
+
+
+# --- Findings --------------------------------------------------------------------------------
+
+
+def file_findings():
+    """{(doi or url or title): {(outcome, direction)}} from the findings file."""
+    return {
+        record["doi"] or record["url"] or record["title"]: {
+            (pair["outcome"], pair["direction"]) for pair in record["outcomes"]
+        }
+        for record in demo.read_findings()["findings"]
+    }
+
+
+@pytest.mark.django_db
+def test_load_demo_loads_the_ten_outcomes_of_the_findings_file(loaded):
+    outcomes = demo.read_findings()["outcomes"]
+    assert list(Outcome.objects.values_list("slug", "name", "description")) == [
+        (o["slug"], o["name"], o["description"]) for o in outcomes
+    ]
+    assert len(outcomes) == 10
+
+
+@pytest.mark.django_db
+def test_load_demo_loads_the_57_findings_of_29_evidence_entries_as_the_file_says(loaded):
+    assert Finding.objects.count() == 57
+    loaded_findings = {}
+    for entry in Evidence.objects.filter(findings__isnull=False).distinct():
+        key = entry.doi or entry.url or entry.title
+        loaded_findings[key] = set(entry.findings.values_list("outcome__slug", "direction"))
+    expected = {
+        key.lower() if key.startswith("10.") else key: pairs
+        for key, pairs in file_findings().items()
+    }
+    assert len(loaded_findings) == 29
+    assert loaded_findings == expected
+
+
+@pytest.mark.django_db
+def test_findings_of_demo_entries_are_in_their_created_version(loaded):
+    entry = Evidence.objects.get(doi="10.1186/1471-244x-14-39")
+    [version] = entry.history.all()
+    assert {(row.outcome.slug, row.direction) for row in version.outcomes.all()} == {
+        ("service-use", "no_difference"), ("symptoms", "no_difference"),
+        ("satisfaction", "no_difference"), ("personal-recovery", "mixed"),
+    }  # fmt: skip
+    assert loaded.findings_created == 57
+
+
+@pytest.mark.django_db
+def test_a_curators_findings_survive_a_second_run(loaded):
+    entry = Evidence.objects.get(doi="10.1186/1471-244x-14-39")
+    symptoms = Outcome.objects.get(slug="symptoms")
+    services.save_entry(entry, findings=[Finding(outcome=symptoms, direction="positive")])
+    emptied = Evidence.objects.get(doi="10.1136/bmj.d715")
+    services.save_entry(emptied, findings=[])
+
+    report = demo.load_demo()
+
+    assert report.findings_created == 0
+    assert list(entry.findings.values_list("outcome__slug", "direction")) == [
+        ("symptoms", "positive")
+    ]
+    assert not emptied.findings.exists()
+
+
+@pytest.mark.django_db
+def test_entries_loaded_before_findings_existed_get_them_on_the_next_run(loaded):
+    entry = Evidence.objects.get(doi="10.1186/1471-244x-14-39")
+    # As the database was before findings: no finding rows, none in any version.
+    Finding.objects.all().delete()
+    services.link_versions("outcomes").objects.all().delete()
+
+    report = demo.load_demo()
+
+    assert report.findings_created == 57
+    assert entry.findings.count() == 4
+    assert entry.history.first().history_change_reason == "Findings loaded from the demo data set"

@@ -103,15 +103,15 @@ def test_last_reviewed_date_is_shown_as_a_machine_readable_date(client):
     assert '<time datetime="2025-03-04">' in html
 
 
-def test_terms_link_to_the_listing_of_the_same_kind_filtered_by_that_term(client):
+def test_topics_and_approaches_link_to_their_overview_pages_other_terms_to_the_listing(client):
     entry = evidence(
         topics=[TopicFactory(name="Mental health")],
         approaches=[ApproachFactory(name="Peer-led groups")],
         regions=[RegionFactory(name="UK-wide")],
     )
     html = page(client, entry)
-    assert '<a class="term-link" href="/evidence/?topic=mental-health">Mental health</a>' in html
-    assert '<a class="term-link" href="/evidence/?approach=peer-led-groups">' in html
+    assert '<a class="term-link" href="/topics/mental-health/">Mental health</a>' in html
+    assert '<a class="term-link" href="/approaches/peer-led-groups/">' in html
     assert '<a class="term-link" href="/evidence/?region=uk-wide">UK-wide</a>' in html
     assert "<dt>Topics</dt>" in html
     assert "<dt>Audiences</dt>" not in html

@@ -214,8 +214,13 @@ def test_kind_listings_show_only_their_own_facets():
         return {facet.name for facet in listing_filterset(query(), kind).facets}
 
     taxonomies = {"topic", "approach", "audience", "population", "region"}
-    assert facet_names(None) == taxonomies | {"kind"}
-    assert facet_names(Kind.EVIDENCE) == taxonomies | {"study_design", "evidence_strength"}
+    assert facet_names(None) == taxonomies | {"outcome", "kind"}
+    assert facet_names(Kind.EVIDENCE) == taxonomies | {
+        "outcome",
+        "study_design",
+        "evidence_strength",
+        "effect",
+    }
     assert facet_names(Kind.TOOL) == taxonomies | {"tool_format"}
     assert facet_names(Kind.RESOURCE) == taxonomies | {"resource_format"}
 

@@ -12,6 +12,7 @@ from tests.factories import (
     ApproachFactory,
     AudienceFactory,
     EntryFactory,
+    OutcomeFactory,
     PopulationFactory,
     RegionFactory,
     TopicFactory,
@@ -109,7 +110,8 @@ def test_generating_loads_the_taxonomy_when_it_is_empty():
 
 def test_generating_links_to_existing_terms_without_loading_more():
     TopicFactory(name="Only topic")
-    for factory in (ApproachFactory, AudienceFactory, PopulationFactory, RegionFactory):
+    factories = (ApproachFactory, AudienceFactory, PopulationFactory, RegionFactory, OutcomeFactory)
+    for factory in factories:
         factory(name="Only term")
     generate("--count", "5", "--seed", "9")
     assert list(Topic.objects.values_list("name", flat=True)) == ["Only topic"]

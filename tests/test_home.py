@@ -52,8 +52,8 @@ def test_topics_are_listed_with_their_published_counts(client):
         r'<a class="topic-list__link" href="([^"]+)">([^<]+) <span[^>]*>(\d+)<', topics
     )
     assert links == [
-        ("/search/?topic=diabetes", "Diabetes", "1"),
-        ("/search/?topic=mental-health", "Mental health", "3"),
+        ("/topics/diabetes/", "Diabetes", "1"),
+        ("/topics/mental-health/", "Mental health", "3"),
     ]
 
 

@@ -1,4 +1,5 @@
-"""The catalogue's models: entries (entries.py), taxonomy terms (terms.py), shared rules (base.py).
+"""The catalogue's models: entries (entries.py), taxonomy terms (terms.py), findings
+(findings.py), shared rules (base.py).
 
 Kinds and taxonomies are registries (resources/kinds.py, resources/taxonomies.py); their
 proxy models (`Evidence`, `Topic`, …) are made from them and importable from here.
@@ -17,6 +18,7 @@ from resources.models.base import (
     DOI_PATTERN,
     MAX_STORED_YEAR,
     MIN_YEAR,
+    RESERVED_SLUGS,
     KindProxyMixin,
     Status,
     max_year,
@@ -25,6 +27,13 @@ from resources.models.base import (
     validate_year,
 )
 from resources.models.entries import KIND_MODELS, Entry, EntryQuerySet
+from resources.models.findings import (
+    DIRECTION_DESCRIPTIONS,
+    DIRECTION_SYMBOLS,
+    Direction,
+    Finding,
+    FindingQuerySet,
+)
 from resources.models.terms import TAXONOMY_MODELS, EntryTerm, Term, TermQuerySet
 
 Resource = KIND_MODELS[Kind.RESOURCE]
@@ -35,11 +44,13 @@ Approach = TAXONOMY_MODELS["approach"]
 Audience = TAXONOMY_MODELS["audience"]
 Population = TAXONOMY_MODELS["population"]
 Region = TAXONOMY_MODELS["region"]
+Outcome = TAXONOMY_MODELS["outcome"]
 
 __all__ = [
-    "DOI_PATTERN", "KINDS", "KIND_MODELS", "MAX_STORED_YEAR", "MIN_YEAR", "TAXONOMY_MODELS",
-    "Approach", "Audience", "Cost", "Entry", "EntryQuerySet", "EntryTerm", "Evidence",
-    "EvidenceStrength", "Kind", "KindProxyMixin", "Population", "Region", "Resource",
-    "ResourceFormat", "Status", "StudyDesign", "Term", "TermQuerySet", "Tool", "ToolFormat",
-    "Topic", "max_year", "normalise_doi", "validate_doi", "validate_year",
+    "DIRECTION_DESCRIPTIONS", "DIRECTION_SYMBOLS", "DOI_PATTERN", "KINDS", "KIND_MODELS",
+    "MAX_STORED_YEAR", "MIN_YEAR", "RESERVED_SLUGS", "TAXONOMY_MODELS", "Approach", "Audience",
+    "Cost", "Direction", "Entry", "EntryQuerySet", "EntryTerm", "Evidence", "EvidenceStrength",
+    "Finding", "FindingQuerySet", "Kind", "KindProxyMixin", "Outcome", "Population", "Region",
+    "Resource", "ResourceFormat", "Status", "StudyDesign", "Term", "TermQuerySet", "Tool",
+    "ToolFormat", "Topic", "max_year", "normalise_doi", "validate_doi", "validate_year",
 ]  # fmt: skip

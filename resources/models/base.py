@@ -14,6 +14,10 @@ DOI_PATTERN = re.compile(r"^10\.\d{4,9}/\S+$")
 DOI_PREFIXES = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
 
 
+# Addresses under a kind's prefix that are pages, not entries: /evidence/map/.
+RESERVED_SLUGS = frozenset({"map", "feed", "export"})
+
+
 class Status(models.TextChoices):
     DRAFT = "draft", "Draft"
     IN_REVIEW = "in_review", "In review"
@@ -41,6 +45,14 @@ def validate_doi(value):
         raise ValidationError(
             "Enter a DOI such as 10.1186/s12888-020-02923-3 (a doi.org link also works).",
             code="invalid_doi",
+        )
+
+
+def validate_slug_not_reserved(value):
+    if value in RESERVED_SLUGS:
+        raise ValidationError(
+            f"“{value}” is the address of a page of the site: choose another slug.",
+            code="reserved_slug",
         )
 
 

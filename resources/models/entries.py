@@ -19,13 +19,15 @@ from resources.models.base import (
     fixed_value_proxy,
     normalise_doi,
     validate_doi,
+    validate_slug_not_reserved,
     validate_year,
 )
+from resources.models.findings import Finding
 from resources.models.history import HistoricalRecordsWithProxies
 from resources.models.querysets import EntryQuerySet
 from resources.models.terms import EntryTerm
 from resources.search import search_document
-from resources.taxonomies import TAXONOMIES
+from resources.taxonomies import TAGGING_TAXONOMIES
 
 # The columns that only one kind of entry has, from each kind's spec in resources/kinds.py.
 KindFields = type(
@@ -66,6 +68,7 @@ class Entry(KindFields):
     slug = models.SlugField(
         max_length=255,
         unique=True,
+        validators=[validate_slug_not_reserved],
         help_text="The last part of the entry's web address, as in "
         "/evidence/peer-support-for-carers/. Keep it once published.",
     )
@@ -128,6 +131,10 @@ class Entry(KindFields):
     terms = models.ManyToManyField(
         "resources.Term", through=EntryTerm, blank=True, related_name="entries"
     )
+    # An evidence entry's outcomes are those it has findings for (resources/models/findings.py).
+    outcomes = models.ManyToManyField(
+        "resources.Term", through=Finding, blank=True, related_name="+"
+    )
 
     # Provenance, for curators only.
     source_seen = models.CharField(
@@ -148,7 +155,9 @@ class Entry(KindFields):
         expression=search_document(), output_field=SearchVectorField(null=True), db_persist=True
     )
 
-    history = HistoricalRecordsWithProxies(m2m_fields=[terms], excluded_fields=["search_vector"])
+    history = HistoricalRecordsWithProxies(
+        m2m_fields=[terms, outcomes], excluded_fields=["search_vector"]
+    )
 
     objects = EntryQuerySet.as_manager()
 
@@ -268,20 +277,22 @@ class Entry(KindFields):
 
     @cached_property
     def term_groups(self):
-        """The entry's terms by taxonomy, each linking to this kind's listing filtered by it.
+        """The entry's terms by taxonomy, each linking to the term's overview page where it has
+        one (topics, approaches), else to this kind's listing filtered by it. Outcomes are shown
+        with their findings instead.
 
         Reads `terms.all()`, so `for_detail()` makes this free of further queries.
         """
         terms = list(self.terms.all())
         groups = []
-        for taxonomy in TAXONOMIES:
+        for taxonomy in TAGGING_TAXONOMIES:
             in_taxonomy = [term for term in terms if term.taxonomy == taxonomy.name]
             if in_taxonomy:
                 groups.append(
                     {
                         "label": taxonomy.plural.capitalize(),
                         "terms": [
-                            {"name": term.name, "url": term.filtered_url(self.listing_url)}
+                            {"name": term.name, "url": term.overview_url(self.listing_url)}
                             for term in in_taxonomy
                         ],
                     }

@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from resources.kinds import KINDS
 from resources.models.base import Status, normalise_doi
+from resources.models.findings import Finding
 from resources.models.terms import EntryTerm
 
 
@@ -66,8 +67,10 @@ class EntryQuerySet(models.QuerySet):
         ]  # fmt: skip
 
     def for_detail(self):
-        """Everything one detail page shows: the entry and its terms, in one more query."""
-        return self.prefetch_related("terms")
+        """Everything one detail page shows: the entry, its terms, and its findings with their
+        outcomes, in two more queries."""
+        findings = Finding.objects.select_related("outcome")
+        return self.prefetch_related("terms", models.Prefetch("findings", queryset=findings))
 
     def featured(self):
         """Entries curators chose for the home page."""

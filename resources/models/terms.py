@@ -7,7 +7,9 @@ from django.db import models
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
+from django.utils.functional import cached_property
 
+from resources.markdown import render_markdown
 from resources.models.base import Status, fixed_value_proxy
 from resources.taxonomies import TAXONOMIES, TAXONOMIES_BY_NAME
 
@@ -17,25 +19,32 @@ class TermQuerySet(models.QuerySet):
         """The terms of one taxonomy, by name: `"topic"`."""
         return self.filter(taxonomy=taxonomy)
 
-    def with_published_counts(self):
-        """Terms used by at least one published entry, each with `published_count`: one query."""
-        # Meta.ordering does not apply to aggregating queries, so it is restated here.
-        return (
-            self.annotate(
-                published_count=Count("entries", filter=Q(entries__status=Status.PUBLISHED))
-            )
-            .filter(published_count__gt=0)
-            .order_by(*self.model._meta.ordering)
+    def with_published_counts(self, include_empty=False):
+        """Terms used by at least one published entry (or, with `include_empty`, every term),
+        each with `published_count`: one query."""
+        terms = self.annotate(
+            published_count=Count("entries", filter=Q(entries__status=Status.PUBLISHED))
         )
+        if not include_empty:
+            terms = terms.filter(published_count__gt=0)
+        # Meta.ordering does not apply to aggregating queries, so it is restated here.
+        return terms.order_by(*self.model._meta.ordering)
 
-    def with_entry_count(self):
-        """Each term with `entry_count`, its entries of every status.
+    def with_entry_count(self, taxonomy=None):
+        """Each term with `entry_count`, its entries of every status: entries tagged with it,
+        or for outcomes (`taxonomy` "outcome") entries with a finding for it.
 
         Counted in a subquery, not a join with GROUP BY, so that counting and paging the
         terms (as the admin list does) stays cheap however many entries there are.
         """
-        links = EntryTerm.objects.filter(term=OuterRef("pk"))
-        count = links.order_by().values("term").annotate(count=Count("pk")).values("count")
+        from resources.models.findings import Finding
+
+        from_findings = taxonomy and TAXONOMIES_BY_NAME[taxonomy].from_findings
+        if from_findings:
+            links = Finding.objects.filter(outcome=OuterRef("pk")).values("outcome")
+        else:
+            links = EntryTerm.objects.filter(term=OuterRef("pk")).values("term")
+        count = links.order_by().annotate(count=Count("pk")).values("count")
         return self.annotate(entry_count=Coalesce(Subquery(count), 0))
 
 
@@ -82,12 +91,29 @@ class Term(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        """Every published entry with this term, all kinds: /search/?topic=mental-health."""
-        return self.filtered_url(reverse("resources:search"))
+        """The term's overview page (/topics/mental-health/) where its taxonomy has them, else
+        every published entry with it, all kinds (/search/?region=wales)."""
+        return self.overview_url(reverse("resources:search"))
 
     def filtered_url(self, listing_url):
         """`listing_url` filtered to this term; the parameter is the taxonomy: ?topic=, ?region=."""
         return f"{listing_url}?{urlencode({self.taxonomy: self.slug})}"
+
+    @property
+    def page_url(self):
+        """The term's overview page (/topics/carers/), or "" for taxonomies without pages."""
+        if not self.taxonomy_spec.page_prefix:
+            return ""
+        return reverse("term-page", kwargs={"taxonomy": self.taxonomy, "slug": self.slug})
+
+    def overview_url(self, listing_url):
+        """Where a link to the term should go: its overview page, else `listing_url` filtered."""
+        return self.page_url or self.filtered_url(listing_url)
+
+    @cached_property
+    def description_html(self):
+        """The description (Markdown) as sanitised HTML: safe to mark safe in templates."""
+        return render_markdown(self.description)
 
     @property
     def taxonomy_spec(self):

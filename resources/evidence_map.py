@@ -1,0 +1,354 @@
+"""The evidence map: published evidence counted by approach (rows) and outcome (columns).
+
+Columns can be topics or populations instead (`?columns=topic`). The evidence listing's
+filters apply with the same parameters, so `/evidence/map/?population=carers` is the map for
+carers, and every number links to the evidence listing that lists exactly those entries:
+
+- a cell: the map's filters with the row's approach and the column's term in place of any
+  ticked approaches or column terms (ticking some of those only narrows the map to them);
+- a row or column total: the map's filters and that one approach or column term;
+- the grand total: the map's filters.
+
+Each cell also says how its findings split by effect direction. With outcome columns that is
+one finding per entry (each entry has at most one finding per outcome); with topic or
+population columns it is every finding of the cell's entries that the outcome and effect
+filters select. The whole matrix is two or three grouped queries, cached per catalogue version.
+"""
+
+import csv
+import hashlib
+import io
+from dataclasses import dataclass, field
+
+from django.db.models import Count
+from django.urls import reverse
+
+from resources.cache import cached
+from resources.filters import listing_filterset
+from resources.kinds import Kind
+from resources.models import DIRECTION_SYMBOLS, Direction, EntryTerm
+from resources.taxonomies import TAXONOMIES_BY_NAME
+
+ROW_TAXONOMY = "approach"
+COLUMN_TAXONOMIES = ("outcome", "topic", "population")
+DEFAULT_COLUMNS = "outcome"
+SHADES = 4  # cells are shaded 1 (fewest) to SHADES (most); gaps are 0
+
+
+@dataclass(frozen=True)
+class DirectionCount:
+    direction: str
+    count: int
+
+    @property
+    def label(self):
+        return Direction(self.direction).label
+
+    @property
+    def symbol(self):
+        return DIRECTION_SYMBOLS[self.direction]
+
+
+@dataclass(frozen=True)
+class Cell:
+    row: str  # the names of its row and column terms, for screen readers
+    column: str
+    count: int
+    directions: tuple = ()
+    url: str = ""
+    shade: int = 0
+
+    @property
+    def is_gap(self):
+        return self.count == 0
+
+    @property
+    def findings_count(self):
+        return sum(direction.count for direction in self.directions)
+
+
+@dataclass(frozen=True)
+class Line:
+    """A row (an approach) or a column (an outcome, topic or population) of the map."""
+
+    slug: str
+    name: str
+    total: int
+    url: str
+    cells: tuple = field(default=(), compare=False)
+
+
+class EvidenceMap:
+    """The map for a query string: `EvidenceMap(request.GET)`. Bad parameters never raise:
+    an unknown `columns` falls back to outcomes (and says so), bad filters are left out as on
+    the listing."""
+
+    def __init__(self, data):
+        self.filterset = listing_filterset(data, kind=Kind.EVIDENCE)
+        requested = data.get("columns", DEFAULT_COLUMNS) or DEFAULT_COLUMNS
+        self.columns_valid = requested in COLUMN_TAXONOMIES
+        self.column_taxonomy = requested if self.columns_valid else DEFAULT_COLUMNS
+        self._computed = None
+
+    # -- what the page shows --------------------------------------------------------------
+
+    @property
+    def row_label(self):
+        return TAXONOMIES_BY_NAME[ROW_TAXONOMY].label
+
+    @property
+    def column_label(self):
+        return TAXONOMIES_BY_NAME[self.column_taxonomy].label
+
+    @property
+    def caption(self):
+        described = ", ".join(
+            f"{a.label.lower()}: {a.value}" for a in self.filterset.active_filters
+        )
+        text = f"Published evidence by approach (rows) and {self.column_label.lower()} (columns)"
+        return f"{text}, {described}" if described else text
+
+    @property
+    def column_plural(self):
+        return TAXONOMIES_BY_NAME[self.column_taxonomy].plural
+
+    @property
+    def column_choices(self):
+        """(value, label, selected) for the "columns" switch."""
+        return [
+            (name, TAXONOMIES_BY_NAME[name].plural.capitalize(), name == self.column_taxonomy)
+            for name in COLUMN_TAXONOMIES
+        ]
+
+    @property
+    def rows(self):
+        return self._data["rows"]
+
+    @property
+    def columns(self):
+        return self._data["columns"]
+
+    @property
+    def total(self):
+        return self._data["total"]
+
+    @property
+    def total_url(self):
+        return self.listing_url({})
+
+    @property
+    def max_count(self):
+        return max((cell.count for row in self.rows for cell in row.cells), default=0)
+
+    @property
+    def is_empty(self):
+        return self.total == 0
+
+    def state(self, extra=None):
+        """The map's query string: its filters, the columns switch, and `extra` params."""
+        state = self.filterset.query_state()
+        if self.column_taxonomy != DEFAULT_COLUMNS:
+            state["columns"] = self.column_taxonomy
+        for key, value in (extra or {}).items():
+            state[key] = value
+        return state.urlencode()
+
+    def listing_url(self, replacements):
+        """/evidence/ with the map's filters, `replacements` ({param: [values]}) in place."""
+        state = self.filterset.query_state(replacements)
+        state.pop("sort", None)
+        query = state.urlencode()
+        return f"{reverse('resources:evidence-list')}{'?' + query if query else ''}"
+
+    # -- computing ---------------------------------------------------------------------------
+
+    @property
+    def _data(self):
+        if self._computed is None:
+            state = self.filterset.query_state()
+            state.pop("sort", None)
+            digest = hashlib.sha256(state.urlencode().encode()).hexdigest()
+            key = f"evidence-map:{self.column_taxonomy}:{digest}"
+            self._computed = cached(key, self._compute)
+        return self._computed
+
+    def _compute(self):
+        filterset = self.filterset
+        row_terms = self._terms(ROW_TAXONOMY)
+        column_terms = self._terms(self.column_taxonomy)
+        facets = {facet.name: facet for facet in filterset.facets}
+        row_totals = {option.value: option.count for option in facets[ROW_TAXONOMY].options}
+        column_totals = {
+            option.value: option.count for option in facets[self.column_taxonomy].options
+        }
+        counts, splits = self._cell_counts(row_terms, column_terms)
+        shade = _shader(max(counts.values(), default=0))
+
+        columns = [
+            Line(
+                slug,
+                name,
+                column_totals.get(slug, 0),
+                self.listing_url({self.column_taxonomy: [slug]}),
+            )
+            for slug, name, _ in column_terms
+        ]
+        rows = []
+        for row_slug, row_name, row_id in row_terms:
+            cells = []
+            for column_slug, column_name, column_id in column_terms:
+                count = counts.get((row_id, column_id), 0)
+                split = splits.get((row_id, column_id), {})
+                url = self.listing_url(
+                    {ROW_TAXONOMY: [row_slug], self.column_taxonomy: [column_slug]}
+                )
+                cells.append(
+                    Cell(
+                        row=row_name,
+                        column=column_name,
+                        count=count,
+                        directions=tuple(
+                            DirectionCount(d, split[d]) for d in Direction.values if split.get(d)
+                        ),
+                        url=url if count else "",
+                        shade=shade(count),
+                    )
+                )
+            rows.append(
+                Line(
+                    row_slug,
+                    row_name,
+                    row_totals.get(row_slug, 0),
+                    self.listing_url({ROW_TAXONOMY: [row_slug]}),
+                    tuple(cells),
+                )
+            )
+        return {"rows": rows, "columns": columns, "total": filterset.qs.count()}
+
+    def _terms(self, taxonomy):
+        """(slug, name, id) of the taxonomy's terms on the map: the ticked ones, else all."""
+        facet = self.filterset.filters[taxonomy]
+        ticked = set(self.filterset.cleaned.get(taxonomy, []))
+        terms = [(slug, name, facet.term_ids[slug]) for slug, name in facet.options()]
+        return [term for term in terms if term[0] in ticked] if ticked else terms
+
+    def _base(self):
+        """The evidence the map counts: every filter but its rows' and columns' own (and, with
+        outcome columns, the effect filter, which then selects the findings counted)."""
+        leave_out = {ROW_TAXONOMY, self.column_taxonomy}
+        if self.column_taxonomy == "outcome":
+            leave_out.add("effect")
+        entries = self.filterset.queryset.all()
+        return self.filterset.apply_filters(entries, leave_out=leave_out)
+
+    def _counted_findings(self, outcome_ids=None):
+        """Lookups on `entry__findings` for the findings that count: those of `outcome_ids`
+        (else of the ticked outcomes, if any) with the ticked effects (else any). One
+        filter() call holds them all, so that they apply to the same finding."""
+        cleaned = self.filterset.cleaned
+        if outcome_ids is None:
+            outcome_ids = self.filterset.filters["outcome"].ids_of(cleaned.get("outcome", []))
+        lookups = {"entry__findings__direction__in": cleaned.get("effect") or Direction.values}
+        if outcome_ids:
+            lookups["entry__findings__outcome_id__in"] = outcome_ids
+        return lookups
+
+    def _cell_counts(self, row_terms, column_terms):
+        """({(row id, column id): entries}, {(row id, column id): {direction: findings}})."""
+        row_links = EntryTerm.objects.filter(
+            term_id__in=[pk for _, _, pk in row_terms], entry_id__in=self._base().values("pk")
+        ).order_by()
+        column_ids = [pk for _, _, pk in column_terms]
+        counts, splits = {}, {}
+        if self.column_taxonomy == "outcome":
+            # Each entry has one finding per outcome: the split's sum is the cell's count.
+            rows = (
+                row_links.filter(**self._counted_findings(column_ids))
+                .values_list("term_id", "entry__findings__outcome_id", "entry__findings__direction")
+                .annotate(count=Count("entry_id"))
+            )
+            for row_id, column_id, direction, count in rows:
+                counts[row_id, column_id] = counts.get((row_id, column_id), 0) + count
+                splits.setdefault((row_id, column_id), {})[direction] = count
+            return counts, splits
+        in_column = row_links.filter(entry__terms__in=column_ids)
+        rows = in_column.values_list("term_id", "entry__terms").annotate(
+            count=Count("entry_id", distinct=True)
+        )
+        counts = {(row_id, column_id): count for row_id, column_id, count in rows}
+        findings = (
+            in_column.filter(**self._counted_findings())
+            .values_list("term_id", "entry__terms", "entry__findings__direction")
+            .annotate(count=Count("entry__findings"))
+        )
+        for row_id, column_id, direction, count in findings:
+            splits.setdefault((row_id, column_id), {})[direction] = count
+        return counts, splits
+
+    # -- other formats ------------------------------------------------------------------------
+
+    def as_json(self, absolute):
+        """The map as plain data; `absolute(path)` makes the listing links absolute."""
+        return {
+            "rows_are": ROW_TAXONOMY,
+            "columns_are": self.column_taxonomy,
+            "filters": {
+                key: values for key, values in self.filterset.query_state().lists() if key != "sort"
+            },
+            "total": self.total,
+            "listing_url": absolute(self.total_url),
+            "columns": [
+                {"slug": c.slug, "name": c.name, "total": c.total, "listing_url": absolute(c.url)}
+                for c in self.columns
+            ],
+            "rows": [
+                {
+                    "slug": row.slug,
+                    "name": row.name,
+                    "total": row.total,
+                    "listing_url": absolute(row.url),
+                    "cells": [
+                        {
+                            "column": column.slug,
+                            "count": cell.count,
+                            "directions": {d.direction: d.count for d in cell.directions},
+                            "listing_url": absolute(cell.url) if cell.url else None,
+                        }
+                        for column, cell in zip(self.columns, row.cells, strict=True)
+                    ],
+                }
+                for row in self.rows
+            ],
+        }
+
+    def as_csv(self):
+        """One line per cell: the row and column terms, the entries, and the findings by
+        direction (a spreadsheet pivots it back into the matrix)."""
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(
+            [self.row_label, self.column_label, "Entries", *(d.label for d in Direction)]
+        )
+        for row in self.rows:
+            for column, cell in zip(self.columns, row.cells, strict=True):
+                split = {d.direction: d.count for d in cell.directions}
+                writer.writerow(
+                    [
+                        row.name,
+                        column.name,
+                        cell.count,
+                        *(split.get(d, 0) for d in Direction.values),
+                    ]
+                )
+        return out.getvalue()
+
+
+def _shader(most):
+    """A function from a cell's count to its shade: 0 for a gap, else 1 to SHADES."""
+
+    def shade(count):
+        if not count or not most:
+            return 0
+        return max(1, -(-count * SHADES // most))
+
+    return shade
