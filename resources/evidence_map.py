@@ -20,13 +20,13 @@ import hashlib
 import io
 from dataclasses import dataclass, field
 
-from django.db.models import Count
+from django.db.models import Count, FilteredRelation, Q
 from django.urls import reverse
 
 from resources.cache import cached
 from resources.filters import listing_filterset
 from resources.kinds import Kind
-from resources.models import DIRECTION_SYMBOLS, Direction, EntryTerm
+from resources.models import DIRECTION_SYMBOLS, Direction
 from resources.taxonomies import TAXONOMIES_BY_NAME
 
 ROW_TAXONOMY = "approach"
@@ -242,47 +242,63 @@ class EvidenceMap:
         return self.filterset.apply_filters(entries, leave_out=leave_out)
 
     def _counted_findings(self, outcome_ids=None):
-        """Lookups on `entry__findings` for the findings that count: those of `outcome_ids`
-        (else of the ticked outcomes, if any) with the ticked effects (else any). One
-        filter() call holds them all, so that they apply to the same finding."""
+        """Lookups on `findings` for the findings that count: those of `outcome_ids` (else of
+        the ticked outcomes, if any) with the ticked effects (else any). Used together, in one
+        filter() call or one Q, so that they all apply to the same finding."""
         cleaned = self.filterset.cleaned
         if outcome_ids is None:
             outcome_ids = self.filterset.filters["outcome"].ids_of(cleaned.get("outcome", []))
-        lookups = {"entry__findings__direction__in": cleaned.get("effect") or Direction.values}
+        lookups = {"findings__direction__in": cleaned.get("effect") or Direction.values}
         if outcome_ids:
-            lookups["entry__findings__outcome_id__in"] = outcome_ids
+            lookups["findings__outcome_id__in"] = outcome_ids
         return lookups
 
     def _cell_counts(self, row_terms, column_terms):
-        """({(row id, column id): entries}, {(row id, column id): {direction: findings}})."""
-        row_links = EntryTerm.objects.filter(
-            term_id__in=[pk for _, _, pk in row_terms], entry_id__in=self._base().values("pk")
-        ).order_by()
+        """({(row id, column id): entries}, {(row id, column id): {direction: findings}}).
+
+        One query, from the entries, joining each kind of link once: the row's term links
+        (`row_link`, a second join of the table behind `terms`), and the column's term links
+        or findings. One pass over the evidence, however many cells.
+        """
+        row_ids = [pk for _, _, pk in row_terms]
+        entries = (
+            self._base()
+            .order_by()
+            .annotate(
+                row_link=FilteredRelation(
+                    "term_links", condition=Q(term_links__term_id__in=row_ids)
+                )
+            )
+            .filter(row_link__isnull=False)
+        )
         column_ids = [pk for _, _, pk in column_terms]
         counts, splits = {}, {}
         if self.column_taxonomy == "outcome":
             # Each entry has one finding per outcome: the split's sum is the cell's count.
             rows = (
-                row_links.filter(**self._counted_findings(column_ids))
-                .values_list("term_id", "entry__findings__outcome_id", "entry__findings__direction")
-                .annotate(count=Count("entry_id"))
+                entries.filter(**self._counted_findings(column_ids))
+                .values_list("row_link__term_id", "findings__outcome_id", "findings__direction")
+                .annotate(count=Count("pk"))
             )
             for row_id, column_id, direction, count in rows:
                 counts[row_id, column_id] = counts.get((row_id, column_id), 0) + count
                 splits.setdefault((row_id, column_id), {})[direction] = count
             return counts, splits
-        in_column = row_links.filter(entry__terms__in=column_ids)
-        rows = in_column.values_list("term_id", "entry__terms").annotate(
-            count=Count("entry_id", distinct=True)
+        # Entries are counted once per cell however many findings they have; the findings
+        # (a left join, so entries without any still count) are counted per direction.
+        counted = Q(**self._counted_findings())
+        per_direction = {
+            direction: Count("findings", filter=counted & Q(findings__direction=direction))
+            for direction in Direction.values
+        }
+        rows = (
+            entries.filter(terms__in=column_ids)
+            .values_list("row_link__term_id", "terms")
+            .annotate(entries=Count("pk", distinct=True), **per_direction)
         )
-        counts = {(row_id, column_id): count for row_id, column_id, count in rows}
-        findings = (
-            in_column.filter(**self._counted_findings())
-            .values_list("term_id", "entry__terms", "entry__findings__direction")
-            .annotate(count=Count("entry__findings"))
-        )
-        for row_id, column_id, direction, count in findings:
-            splits.setdefault((row_id, column_id), {})[direction] = count
+        for row_id, column_id, count, *split in rows:
+            counts[row_id, column_id] = count
+            splits[row_id, column_id] = dict(zip(Direction.values, split, strict=True))
         return counts, splits
 
     # -- other formats ------------------------------------------------------------------------

@@ -89,6 +89,23 @@ def test_cells_split_their_findings_by_direction(small_map):
     ]
 
 
+def test_topic_columns_split_the_findings_the_outcome_and_effect_filters_select(small_map):
+    def carers_cell(query):
+        [groups, _] = EvidenceMap(QueryDict(f"columns=topic&{query}")).rows
+        [cell] = groups.cells
+        return cell.count, {d.direction: d.count for d in cell.directions}
+
+    symptoms = small_map["symptoms"]
+    entry = EntryFactory(
+        kind=Kind.EVIDENCE, title="E", approaches=[small_map["groups"]],
+        topics=[small_map["carers"]], findings=[(symptoms, "mixed")],
+    )  # fmt: skip
+    assert entry.findings.count() == 1
+    assert carers_cell("") == (2, {"positive": 1, "mixed": 1})
+    assert carers_cell("outcome=wellbeing") == (1, {"positive": 1})
+    assert carers_cell("effect=mixed") == (1, {"mixed": 1})
+
+
 def test_empty_cells_are_gaps_and_the_fullest_cell_is_darkest(small_map):
     [groups, one_to_one] = EvidenceMap(QueryDict()).rows
     assert [cell.shade for cell in groups.cells] == [4, 0]

@@ -187,6 +187,9 @@ class Entry(KindFields):
             *_kind_field_constraints(),
         ]
         indexes = [
+            # Facet counts and the evidence map start from the ids of the published entries
+            # of a kind: this answers that from the index alone.
+            models.Index(fields=["status", "kind", "id"], name="entry_status_kind_id_idx"),
             # Listings sort by year then publication date (newest/oldest), or by title.
             models.Index(fields=["status", "kind", "-published_at"], name="entry_listing_idx"),
             models.Index(fields=["status", "year", "published_at"], name="entry_year_idx"),

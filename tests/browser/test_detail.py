@@ -58,12 +58,13 @@ def test_visitor_opens_an_evidence_page_from_the_home_page(page, review):
     )
 
 
-def test_visitor_follows_a_topic_to_the_filtered_listing(page, review):
+def test_visitor_follows_a_topic_to_its_page_and_on_to_the_filtered_listing(page, review):
     page.goto(review.get_absolute_url())
     page.get_by_role("region", name="Find more like this").get_by_role(
         "link", name="Mental health"
     ).click()
-    expect(page).to_have_url("/evidence/?topic=mental-health")
+    expect(page).to_have_url("/topics/mental-health/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mental health")
 
 
 def test_visitor_downloads_the_ris_citation(page, review):
@@ -144,7 +145,7 @@ def test_staff_preview_banner_has_no_accessibility_violations(page, review, admi
 def test_home_page_with_topics_and_entries_has_no_accessibility_violations(page, review):
     page.goto("/")
     expect(page.get_by_role("link", name="Mental health 3 entries")).to_have_attribute(
-        "href", "/search/?topic=mental-health"
+        "href", "/topics/mental-health/"
     )
     assert_no_axe_violations(page)
 
