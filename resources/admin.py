@@ -18,6 +18,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.manager import SIMPLE_HISTORY_REVERSE_ATTR_NAME
+from simple_history.template_utils import HistoricalRecordContextHelper
 
 from resources import services
 from resources.cache import catalogue_change
@@ -25,6 +26,7 @@ from resources.kinds import KINDS
 from resources.models import (
     DOI_PATTERN,
     KIND_MODELS,
+    Direction,
     Entry,
     EntryTerm,
     Finding,
@@ -111,6 +113,20 @@ def findings_of_version(version):
     ]
 
 
+class EntryHistoryHelper(HistoricalRecordContextHelper):
+    """A version's changes show each finding as "Wellbeing: Positive (note)", so that a changed
+    direction or note is visible, not only which outcomes there are."""
+
+    def prepare_delta_change_value(self, change, value):
+        if change.field != "outcomes":
+            return super().prepare_delta_change_value(change, value)
+        return [
+            f"{row['outcome']}: {Direction(row['direction']).label}"
+            + (f" ({row['note']})" if row["note"] else "")
+            for row in value
+        ]
+
+
 class SyntheticFilter(admin.SimpleListFilter):
     """Keep `generate_entries` load-test entries apart from the real catalogue."""
 
@@ -180,6 +196,9 @@ class EntryAdmin(SimpleHistoryAdmin):
     def get_list_filter(self, request):
         kind_filters = self.spec.admin_filters
         return ["status", *kind_filters, DecadeFilter, *TAXONOMY_LIST_FILTERS, SyntheticFilter]
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return EntryHistoryHelper(self.model, historical_record)
 
     def get_inlines(self, request, obj):
         return [FindingInline] if self.spec.has_findings else []

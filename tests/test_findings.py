@@ -341,3 +341,13 @@ def test_no_entry_can_take_the_address_of_the_map(curator_client):
     assert response.status_code == 200
     assert "is the address of a page of the site" in response.content.decode()
     assert services.unique_slug("map") == "map-2"
+
+
+def test_the_history_shows_each_findings_direction_and_note(curator_client, outcomes):
+    entry = evidence(findings=[(outcomes["wellbeing"], "positive")])
+    services.save_entry(
+        entry, findings=[Finding(outcome=outcomes["wellbeing"], direction="mixed", note="WEMWBS")]
+    )
+    response = curator_client.get(admin_url(Kind.EVIDENCE, "history", entry.pk))
+    change = "<strong>Findings:</strong> [Wellbeing: Positive] &rarr; [Wellbeing: Mixed (WEMWBS)]"
+    assert change in response.content.decode()

@@ -133,7 +133,7 @@ class Entry(KindFields):
     )
     # An evidence entry's outcomes are those it has findings for (resources/models/findings.py).
     outcomes = models.ManyToManyField(
-        "resources.Term", through=Finding, blank=True, related_name="+"
+        "resources.Term", through=Finding, blank=True, related_name="+", verbose_name="findings"
     )
 
     # Provenance, for curators only.
