@@ -142,7 +142,12 @@ class Migration(migrations.Migration):
             model_name='finding',
             constraint=models.CheckConstraint(condition=models.Q(('direction__in', ['positive', 'mixed', 'no_difference', 'negative', 'insufficient'])), name='finding_direction_valid'),
         ),
-            # Last, so that going back it runs first, while the tables still hold findings.
+            migrations.AlterField(
+            model_name='term',
+            name='description',
+            field=models.TextField(blank=True, help_text="Markdown (**bold**, lists, [links](https://…)). Shown on the glossary and, for topics and approaches, on the term's own page."),
+        ),
+        # Last, so that going back it runs first, while the tables still hold findings.
         # Forwards there is nothing to move: outcome terms come from load_demo or the admin.
         migrations.RunPython(migrations.RunPython.noop, remove_outcomes),
     ]

@@ -59,7 +59,11 @@ class Term(models.Model):
         max_length=100,
         help_text="Used in shareable listing URLs, as in ?topic=mental-health.",
     )
-    description = models.TextField(blank=True)
+    description = models.TextField(
+        blank=True,
+        help_text="Markdown (**bold**, lists, [links](https://…)). Shown on the glossary and, for "
+        "topics and approaches, on the term's own page.",
+    )
     position = models.PositiveIntegerField(
         default=0, help_text="Lower numbers come first in filters; ties sort by name."
     )
