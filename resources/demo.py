@@ -32,7 +32,13 @@ from resources.models import (
     Term,
     ToolFormat,
 )
-from resources.services import create_entries, link_versions, save_entry, slug_from_title
+from resources.services import (
+    create_entries,
+    link_versions,
+    refresh_planner_statistics,
+    save_entry,
+    slug_from_title,
+)
 from resources.taxonomies import TAXONOMIES
 
 DEMO_DATA_DIR = Path(__file__).resolve().parent / "demo_data"
@@ -295,6 +301,8 @@ def load_demo():
     report.entries_created = len(new_items)
     report.findings_created = sum(len(item[2]) for item in new_items)
     report.findings_created += load_missing_findings(findings, terms["outcomes"])
+    if report.entries_created or report.findings_created:
+        refresh_planner_statistics()
     return report
 
 

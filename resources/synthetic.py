@@ -27,7 +27,12 @@ from resources.models import (
     Term,
     ToolFormat,
 )
-from resources.services import create_entries, delete_entries, slug_from_title
+from resources.services import (
+    create_entries,
+    delete_entries,
+    refresh_planner_statistics,
+    slug_from_title,
+)
 
 TITLE_MARK = "[Synthetic]"
 DOI_PREFIX = "10.5555/synthetic."
@@ -325,9 +330,12 @@ def generate_entries(count, seed):
     for start in range(0, count, BATCH_SIZE):
         numbers = range(start + 1, min(start + BATCH_SIZE, count) + 1)
         _insert_batch([maker.make(number) for number in numbers])
+    refresh_planner_statistics()
     return count
 
 
 def delete_synthetic_entries():
     """Delete every synthetic entry, its taxonomy links, findings and history; nothing else."""
-    return delete_entries(Entry.objects.synthetic())
+    deleted = delete_entries(Entry.objects.synthetic())
+    refresh_planner_statistics()
+    return deleted

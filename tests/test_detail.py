@@ -315,12 +315,28 @@ def test_entry_without_terms_has_no_related_entries():
     assert list(Entry.objects.published().related_to(EntryFactory())) == []
 
 
-def test_related_entries_are_found_in_one_query(django_assert_num_queries):
+def test_related_entries_are_found_in_one_query_once_the_terms_are_known(
+    django_assert_num_queries,
+):
     topic, approach = TopicFactory(), ApproachFactory()
-    entry = EntryFactory(topics=[topic], approaches=[approach])
+    EntryFactory(topics=[topic], approaches=[approach])
     EntryFactory.create_batch(5, topics=[topic], approaches=[approach])
+    entry = Entry.objects.for_detail().first()  # as the detail page reads it
     with django_assert_num_queries(1):
         assert len(list(Entry.objects.published().related_to(entry))) == 4
+
+
+def test_related_entries_come_from_the_newest_of_each_term(monkeypatch):
+    from resources.models import querysets
+
+    monkeypatch.setattr(querysets, "RELATED_CANDIDATES_PER_TERM", 2)
+    topic = TopicFactory()
+    oldest = EntryFactory(topics=[topic], title="Oldest")
+    newer = EntryFactory.create_batch(2, topics=[topic])
+    entry = EntryFactory(topics=[topic])
+    related = list(Entry.objects.published().related_to(entry))
+    assert oldest not in related
+    assert set(related) <= set(newer)
 
 
 def test_detail_page_lists_related_entries_of_any_kind(client):

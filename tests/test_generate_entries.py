@@ -4,6 +4,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from resources import demo, synthetic
 from resources.cache import catalogue_version
@@ -195,3 +196,31 @@ def test_generating_and_deleting_start_new_catalogue_versions(django_capture_on_
         generate("--delete")
     versions.append(catalogue_version())
     assert len(set(versions)) == 3
+
+
+def analysed(table):
+    """Whether the planner's statistics of `table` describe its rows as they are now."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # ANALYZE sets the row estimate; our own uncommitted rows count as live.
+            cursor.execute("SELECT reltuples FROM pg_class WHERE relname = %s", [table])
+            estimate = cursor.fetchone()[0]
+            cursor.execute(f"SELECT count(*) FROM {connection.ops.quote_name(table)}")
+            return estimate == cursor.fetchone()[0]
+        cursor.execute("SELECT name FROM sqlite_master WHERE name = 'sqlite_stat1'")
+        if not cursor.fetchone():
+            return False
+        cursor.execute("SELECT count(*) FROM sqlite_stat1 WHERE tbl = %s", [table])
+        return cursor.fetchone()[0] > 0
+
+
+@pytest.mark.parametrize("load", ["generate", "demo"])
+def test_bulk_loads_leave_planner_statistics_current(load, django_capture_on_commit_callbacks):
+    tables = ["resources_entry", "resources_entryterm", "resources_finding"]
+    with django_capture_on_commit_callbacks(execute=True):
+        if load == "generate":
+            generate("--count", "40", "--seed", "3")
+        else:
+            demo.load_demo()
+        assert not any(analysed(table) for table in tables)  # not before the commit
+    assert all(analysed(table) for table in tables)
