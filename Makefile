@@ -7,7 +7,7 @@ PORT ?= 8000
 # `make run` is for local use: SQLite unless DATABASE_URL says otherwise, DEBUG on.
 export DEBUG ?= 1
 
-.PHONY: run test test-browser lint format check bench clean
+.PHONY: run test test-browser lint format check bench bench-pages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,8 +45,12 @@ format: $(VENV)/.dev-installed
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# gunicorn under wrk with the /health/ floor (needs wrk: apt-get install wrk); pages one by one.
 bench: $(VENV)/.dev-installed
-	$(BIN)/python bench/listing.py
+	$(BIN)/python bench/load.py $(BENCH_ARGS)
+
+bench-pages: $(VENV)/.dev-installed
+	$(BIN)/python bench/listing.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles

@@ -1,13 +1,13 @@
 """How fast the public listings, the evidence map and topic pages answer, and in how many
 queries, over a large catalogue.
 
-`make bench` runs this. It fills the database in DATABASE_URL with synthetic entries (through
+`make bench-pages` runs this. It fills the database in DATABASE_URL with synthetic entries (through
 `generate_entries`; real entries are left alone) up to --entries, then requests each listing
 URL below --requests times through django.test.Client and prints the median and 95th
 percentile response times, with the cache emptied before each request (cold) and without
 (warm: facet counts cached), and the number of queries of each. Give it a database of its own:
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/helper_listing_bench make bench
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/listing_bench make bench-pages
     DATABASE_URL=sqlite:////tmp/listing-bench.sqlite3 .venv/bin/python bench/listing.py
 
 Without DATABASE_URL it uses a throwaway SQLite file in /tmp, never the development database.
@@ -15,25 +15,14 @@ A missing PostgreSQL database is created.
 """
 
 import argparse
-import os
 import re
 import statistics
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hub.settings")
-os.environ.setdefault("DATABASE_URL", "sqlite:////tmp/hub-listing-bench.sqlite3")
-# Measure what production runs: DEBUG off (no query logging, cached templates), plain HTTP.
-os.environ["DEBUG"] = "0"
-os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-not-for-any-deployment-0123456789")
-os.environ.setdefault("ALLOWED_HOSTS", "testserver")
-os.environ["SECURE_SSL_REDIRECT"] = "0"
-os.environ.setdefault("LOG_LEVEL", "WARNING")
-# Production serves hashed static names from a manifest: collect them somewhere harmless.
-os.environ.setdefault("STATIC_ROOT", "/tmp/hub-listing-bench-static")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import prepare_database  # noqa: E402
 
 # "23 results" on listings, "23 published evidence entries" on the map.
 RESULT_COUNT = re.compile(r'role="status">([\d,]+) (?:results?|published evidence entr)')
@@ -54,50 +43,6 @@ URLS = [
     "/topics/mental-health/",
     "/approaches/groups/",
 ]
-
-
-def create_postgresql_database_if_missing(url):
-    """Connect to the server's `postgres` database and create ours if it is not there."""
-    import psycopg2
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    admin = psycopg2.connect(
-        host=parts.hostname,
-        port=parts.port or 5432,
-        user=parts.username,
-        password=parts.password,
-        dbname="postgres",
-    )
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        if cursor.fetchone() is None:
-            cursor.execute(f'CREATE DATABASE "{name}"')
-            print(f"created database {name}")
-    admin.close()
-
-
-def fill(entries, seed):
-    """Make the catalogue hold at least `entries` synthetic entries."""
-    from resources.models import Entry
-    from resources.synthetic import delete_synthetic_entries, generate_entries
-
-    synthetic = Entry.objects.filter(is_synthetic=True).count()
-    if synthetic >= entries:
-        return
-    delete_synthetic_entries()
-    started = time.perf_counter()
-    generate_entries(entries, seed)
-    print(f"generated {entries} synthetic entries in {time.perf_counter() - started:.1f} s")
-
-
-def analyse(connection):
-    """Fresh planner statistics and visibility maps (index-only scans), as autovacuum would
-    give a real database some minutes after a bulk load."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("VACUUM ANALYZE")
 
 
 def timed_requests(client, url, requests, before=lambda: None):
@@ -158,23 +103,10 @@ def main():
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
 
-    url = os.environ["DATABASE_URL"]
-    if url.startswith(("postgres://", "postgresql://")):
-        create_postgresql_database_if_missing(url)
-
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-    from django.db import connection
+    connection = prepare_database(args.entries, args.seed)
     from django.test import Client
 
     from resources.models import Entry
-
-    call_command("migrate", verbosity=0)
-    call_command("collectstatic", interactive=False, verbosity=0)
-    fill(args.entries, args.seed)
-    analyse(connection)
 
     published = Entry.objects.published().count()
     print(f"{connection.vendor}: {published} published entries; {args.requests} requests per URL")

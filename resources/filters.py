@@ -4,9 +4,9 @@ Every listing parameter the README documents is a filter here: the search `q`, o
 taxonomy (resources/taxonomies.py) and per kind facet (resources/kinds.py), the effect facet of
 kinds with findings, the year range and the sort order. Facets (checkbox lists) are OR within
 a facet and AND across facets, and know how to count their own options *disjunctively*: with
-every other facet's selection applied and their own left out. A facet with something ticked
-costs one query; the tagging facets with nothing ticked share one (the counts are cached per
-catalogue version; see resources/cache.py).
+every other facet's selection applied and their own left out. The database lists the page;
+the counts (and the number of results) come from the facet index, one bitset per facet value
+(resources/facet_index.py), so every facet of a page costs about a millisecond, not a query.
 
 Outcomes and effects come from findings: `?outcome=wellbeing` lists entries with a finding for
 wellbeing, `?effect=positive` entries with a positive finding, and both together entries with
@@ -16,17 +16,18 @@ Bad input never raises: unknown slugs and choices are dropped, malformed numbers
 orders are reported through the form's errors and otherwise ignored.
 """
 
-import hashlib
 from dataclasses import dataclass
 
 import django_filters
 from django import forms
-from django.db.models import Count, TextChoices
+from django.db.models import TextChoices
 from django.db.models.functions import Lower
 from django.http import QueryDict
 from django.urls import reverse
+from django.utils.functional import cached_property
 
 from resources.cache import cached
+from resources.facet_index import count, facet_index, search_bits, union
 from resources.kinds import KINDS, Kind
 from resources.models import MAX_STORED_YEAR, MIN_YEAR, Direction, Entry, EntryTerm, Finding, Term
 from resources.search import MAX_QUERY_LENGTH, clean_query, search
@@ -105,7 +106,9 @@ class SearchFilter(django_filters.CharFilter):
 
 
 class FacetFilter(django_filters.MultipleChoiceFilter):
-    """A checkbox facet: OR within it, and it can count its options for a queryset."""
+    """A checkbox facet: OR within it. In the SQL it filters the listing; over the facet index
+    (resources/facet_index.py) it gives the bitset of what a selection lets through (`mask`)
+    and of each option (`option_bits`), from which its counts come."""
 
     field_class = ForgivingMultipleChoiceField
     # Facets show in this order: the kind's own choices, taxonomies, then findings.
@@ -121,8 +124,13 @@ class FacetFilter(django_filters.MultipleChoiceFilter):
         """(value, label) pairs, in display order."""
         return list(self.extra["choices"])
 
-    def counts(self, entries):
-        """{value: number of `entries` having it}, in one query."""
+    def mask(self, index, selected):
+        """The bitset of the entries that `selected` (not empty) lets through."""
+        bits = self.option_bits(index)
+        return union(bits.get(value, 0) for value in selected)
+
+    def option_bits(self, index):
+        """{option value: bitset of the entries an option would list}."""
         raise NotImplementedError
 
     def facet(self, counts, selected):
@@ -143,9 +151,8 @@ class ChoiceFacetFilter(FacetFilter):
     def filter(self, qs, value):
         return qs.filter(**{f"{self.field_name}__in": value}) if value else qs
 
-    def counts(self, entries):
-        rows = entries.order_by().values_list(self.field_name).annotate(count=Count("pk"))
-        return dict(rows)
+    def option_bits(self, index):
+        return {value: index.choice(self.field_name, value) for value, _ in self.options()}
 
 
 class TermFacetFilter(FacetFilter):
@@ -153,8 +160,6 @@ class TermFacetFilter(FacetFilter):
     the link table so that an entry with two selected terms is listed once."""
 
     display_group = 1
-    # With nothing ticked, its counts come from the one query all such facets share.
-    shares_unticked_counts = True
 
     def __init__(self, *args, taxonomy, **kwargs):
         self.taxonomy = taxonomy
@@ -177,8 +182,8 @@ class TermFacetFilter(FacetFilter):
         links = EntryTerm.objects.filter(term_id__in=self.ids_of(value))
         return qs.filter(pk__in=links.values("entry_id"))
 
-    def counts(self, entries):
-        return term_counts(entries, taxonomy=self.taxonomy).get(self.taxonomy, {})
+    def option_bits(self, index):
+        return {slug: index.term(pk) for slug, pk in self.term_ids.items()}
 
 
 class OutcomeFacetFilter(TermFacetFilter):
@@ -187,7 +192,6 @@ class OutcomeFacetFilter(TermFacetFilter):
     it would list)."""
 
     display_group = 2
-    shares_unticked_counts = False
     counts_leave_out = ("effect",)
 
     def filter(self, qs, value):
@@ -196,15 +200,15 @@ class OutcomeFacetFilter(TermFacetFilter):
         findings = Finding.objects.filter(outcome_id__in=self.ids_of(value))
         return qs.filter(pk__in=findings.values("entry_id"))
 
-    def counts(self, entries):
-        findings = Finding.objects.of_entries(entries)
-        directions = self.parent.cleaned.get("effect")
-        if directions:
-            findings = findings.filter(direction__in=directions)
-        # One finding per (entry, outcome), so counting findings counts entries.
-        rows = findings.order_by().values_list("outcome_id").annotate(count=Count("pk"))
-        slug_of = {pk: slug for slug, pk in self.term_ids.items()}
-        return {slug_of[pk]: count for pk, count in rows if pk in slug_of}
+    def mask(self, index, selected):
+        return index.with_findings(outcome_ids=set(self.ids_of(selected)))
+
+    def option_bits(self, index):
+        directions = set(self.parent.cleaned.get("effect", [])) or None
+        return {
+            slug: index.with_findings(outcome_ids={pk}, directions=directions)
+            for slug, pk in self.term_ids.items()
+        }
 
 
 class EffectFacetFilter(FacetFilter):
@@ -213,9 +217,12 @@ class EffectFacetFilter(FacetFilter):
 
     display_group = 2
 
-    def ticked_outcome_findings(self):
+    def ticked_outcome_ids(self):
         outcomes = self.parent.filters["outcome"]
-        ids = outcomes.ids_of(self.parent.cleaned.get("outcome", []))
+        return outcomes.ids_of(self.parent.cleaned.get("outcome", []))
+
+    def ticked_outcome_findings(self):
+        ids = self.ticked_outcome_ids()
         return Finding.objects.filter(outcome_id__in=ids) if ids else Finding.objects.all()
 
     def filter(self, qs, value):
@@ -224,31 +231,12 @@ class EffectFacetFilter(FacetFilter):
         findings = self.ticked_outcome_findings().filter(direction__in=value)
         return qs.filter(pk__in=findings.values("entry_id"))
 
-    def counts(self, entries):
-        findings = self.ticked_outcome_findings().of_entries(entries)
-        rows = (
-            findings.order_by()
-            .values_list("direction")
-            .annotate(count=Count("entry_id", distinct=True))
-        )
-        return dict(rows)
-
-
-def term_counts(entries, taxonomy=None):
-    """{taxonomy: {slug: number of `entries` filed under it}} in one query: every taxonomy,
-    or only `taxonomy`. Each (entry, term) pair is one link row, so this counts entries."""
-    links = EntryTerm.objects.filter(entry_id__in=entries.values("pk"))
-    if taxonomy:
-        links = links.filter(term__taxonomy=taxonomy)
-    rows = (
-        links.values_list("term__taxonomy", "term__slug")
-        .annotate(count=Count("entry_id"))
-        .order_by()
-    )
-    counts = {}
-    for name, slug, count in rows:
-        counts.setdefault(name, {})[slug] = count
-    return counts
+    def option_bits(self, index):
+        outcome_ids = set(self.ticked_outcome_ids()) or None
+        return {
+            direction: index.with_findings(outcome_ids=outcome_ids, directions={direction})
+            for direction, _ in self.options()
+        }
 
 
 class YearField(forms.IntegerField):
@@ -395,32 +383,64 @@ class EntryFilterSet(django_filters.FilterSet):
             queryset = search(queryset, "")
         return queryset.order_by(*SORT_ORDERINGS[self.sort])
 
+    # -- counting, over the facet index (resources/facet_index.py) ---------------------------
+
+    @cached_property
+    def index(self):
+        return facet_index()
+
+    def scope_bits(self):
+        """What the listing can show at all: the published entries (of its kind). The index
+        holds published entries only, as every listing does (`listing_filterset`)."""
+        if self.listing_kind:
+            return self.index.choice("kind", self.listing_kind)
+        return self.index.published
+
+    def base_bits(self):
+        """The listing's entries after the filters that are not facets: years and search."""
+        bits = self.scope_bits()
+        first, last = self.cleaned.get("year_min"), self.cleaned.get("year_max")
+        if first is not None or last is not None:
+            bits &= self.index.years_between(first, last)
+        if self.query:
+            bits &= search_bits(self.query)
+        return bits
+
+    @cached_property
+    def facet_masks(self):
+        """{facet name: bitset of the entries its selection lets through}, ticked ones only."""
+        return {
+            name: facet_filter.mask(self.index, self.cleaned[name])
+            for name, facet_filter in self.facet_filters.items()
+            if self.cleaned.get(name)
+        }
+
+    def matching_bits(self, leave_out=()):
+        """The entries the listing lists, with the facets named in `leave_out` left out."""
+        bits = self.base_bits()
+        for name, mask in self.facet_masks.items():
+            if name not in leave_out:
+                bits &= mask
+        return bits
+
+    @cached_property
+    def result_count(self):
+        """How many entries the listing lists, without counting them in the database."""
+        return count(self.matching_bits())
+
     @property
     def facets(self):
-        """Every facet with each option's disjunctive count: one query per facet, cached."""
+        """Every facet with each option's disjunctive count: what ticking it would list."""
         if not hasattr(self, "_facets"):
-            state = self.query_state()
-            state.pop("sort", None)
-            digest = hashlib.sha256(state.urlencode().encode()).hexdigest()
-            self._facets = cached(f"facets:{type(self).__name__}:{digest}", self._count_facets)
+            self._facets = []
+            for name, facet_filter in self.facet_filters.items():
+                base = self.matching_bits(leave_out={name, *facet_filter.counts_leave_out})
+                counts = {
+                    value: count(base & bits)
+                    for value, bits in facet_filter.option_bits(self.index).items()
+                }
+                self._facets.append(facet_filter.facet(counts, self.cleaned.get(name, [])))
         return self._facets
-
-    def _count_facets(self):
-        facets = []
-        unticked_term_counts = None
-        for name, facet_filter in self.facet_filters.items():
-            selected = self.cleaned.get(name, [])
-            if getattr(facet_filter, "shares_unticked_counts", False) and not selected:
-                # Leaving out an empty selection changes nothing: these facets count the
-                # listing's own results, all in one query.
-                if unticked_term_counts is None:
-                    unticked_term_counts = term_counts(self.apply_filters(self.queryset.all()))
-                counts = unticked_term_counts.get(facet_filter.taxonomy, {})
-            else:
-                leave_out = {name, *facet_filter.counts_leave_out}
-                counts = facet_filter.counts(self.apply_filters(self.queryset.all(), leave_out))
-            facets.append(facet_filter.facet(counts, selected))
-        return facets
 
     # -- describing the page ------------------------------------------------------------------
 

@@ -45,6 +45,7 @@ class EntryListView(ListView):
 
     def paginate_queryset(self, queryset, page_size):
         paginator = self.get_paginator(queryset, page_size)
+        paginator.count = self.filterset.result_count  # known from the facet index: no COUNT
         page = paginator.page(paginator.validate_number(self.request.GET.get("page")))
         return paginator, page, page.object_list, page.has_other_pages()
 
