@@ -4,8 +4,9 @@ queries, over a large catalogue.
 `make bench-pages` runs this. It fills the database in DATABASE_URL with synthetic entries (through
 `generate_entries`; real entries are left alone) up to --entries, then requests each listing
 URL below --requests times through django.test.Client and prints the median and 95th
-percentile response times, with the cache emptied before each request (cold) and without
-(warm: facet counts cached), and the number of queries of each. Give it a database of its own:
+percentile response times, with every cache but the facet index emptied before each request
+(cold: a URL nobody asked for yet) and without (warm), the number of queries of each, and
+how long the facet index takes to build (once per catalogue version). Give it a database of its own:
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/listing_bench make bench-pages
     DATABASE_URL=sqlite:////tmp/listing-bench.sqlite3 .venv/bin/python bench/listing.py
@@ -45,13 +46,13 @@ URLS = [
 ]
 
 
-def timed_requests(client, url, requests, before=lambda: None):
-    """Milliseconds each of `requests` GETs of `url` took, sorted."""
+def timed_requests(client, url, requests, before=lambda: None, action=None):
+    """Milliseconds each of `requests` GETs of `url` (or calls of `action`) took, sorted."""
     timings = []
     for _ in range(requests):
         before()
         started = time.perf_counter()
-        client.get(url)
+        action() if action else client.get(url)
         timings.append((time.perf_counter() - started) * 1000)
     return sorted(timings)
 
@@ -60,16 +61,41 @@ def percentile(timings, fraction):
     return timings[max(0, round(fraction * len(timings)) - 1)]
 
 
+def empty_page_caches():
+    """Empty the cache of everything a page keeps (maps, related entries, term lists, search
+    matches) but the facet index, which is kept per catalogue version for every page: a
+    request after this is what a never-seen URL costs on a running site."""
+    from django.core.cache import cache
+
+    from resources.cache import CATALOGUE_VERSION_KEY
+    from resources.facet_index import facet_index
+
+    index = facet_index()
+    cache.clear()
+    cache.set(CATALOGUE_VERSION_KEY, index.version, None)
+    cache.set(f"catalogue:{index.version}:facet-index", index)
+
+
+def index_build_ms(repeats=3):
+    """Median milliseconds to build the facet index (once per catalogue version)."""
+    from resources.cache import catalogue_version
+    from resources.facet_index import FacetIndex
+
+    version = catalogue_version()
+    return statistics.median(
+        timed_requests(None, None, repeats, action=lambda: FacetIndex.build(version))
+    )
+
+
 def measure(client, url, requests):
     """(cold median, cold p95, warm median, warm p95, queries cold, queries warm, results).
 
-    Cold: the cache (facet counts, term lists) is emptied before every request. Warm: the
-    same URL again, as for a popular page."""
-    from django.core.cache import cache
+    Cold: every cache but the facet index is emptied before every request (a URL nobody has
+    asked for yet). Warm: the same URL again, as for a popular page."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    cache.clear()
+    empty_page_caches()
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url)
     # Counted now: the next request clears the connection's query log.
@@ -83,7 +109,7 @@ def measure(client, url, requests):
     # pages without one (topic pages, JSON) print "-".
     found = RESULT_COUNT.search(response.content.decode())
     results = found.group(1).replace(",", "") if found else "-"
-    cold = timed_requests(client, url, requests, before=cache.clear)
+    cold = timed_requests(client, url, requests, before=empty_page_caches)
     warm = timed_requests(client, url, requests)
     return (
         statistics.median(cold),
@@ -110,7 +136,8 @@ def main():
 
     published = Entry.objects.published().count()
     print(f"{connection.vendor}: {published} published entries; {args.requests} requests per URL")
-    print("times in ms; cold = cache emptied before each request, warm = cached facet counts")
+    print(f"facet index build (once per catalogue version): {index_build_ms():.0f} ms")
+    print("times in ms; cold = every cache but the facet index emptied before each request")
     print(
         f"{'cold med':>8} {'cold p95':>8} {'warm med':>8} {'warm p95':>8} "
         f"{'queries':>9} {'results':>7}  url"

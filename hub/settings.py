@@ -27,6 +27,9 @@ env = environ.Env(
     TRUSTED_PROXY_COUNT=(int, 0),
     LOG_LEVEL=(str, "INFO"),
     STATIC_ROOT=(str, str(BASE_DIR / "staticfiles")),
+    PUBLIC_CACHE_SECONDS=(int, 60),
+    PUBLIC_STALE_SECONDS=(int, 300),
+    RELEASE=(str, ""),
 )
 
 # pytest imports these settings; tests get a fast hasher and no HTTPS redirects.
@@ -76,6 +79,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Above sessions, CSRF and messages, so it sees every cookie they set; its early 304s
+    # still pass back through them and the security headers (hub/http_cache.py).
+    "hub.http_cache.PublicCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -183,6 +189,16 @@ CONTENT_SECURITY_POLICY = {
         "object-src": [NONE],
     },
 }
+
+# Caching by a proxy or CDN in front (hub/http_cache.py). Anonymous public pages are sent
+# `Cache-Control: public, max-age=PUBLIC_CACHE_SECONDS, stale-while-revalidate=
+# PUBLIC_STALE_SECONDS` with an ETag of the catalogue version and RELEASE; a publish changes
+# every ETag at once, so max-age only bounds how long a cache may serve without asking.
+# RELEASE names the deployment (a commit id or image tag): set it the same on every machine.
+# Unset, it is a digest of the code, templates and static manifest, computed at start-up.
+PUBLIC_CACHE_SECONDS = env("PUBLIC_CACHE_SECONDS")
+PUBLIC_STALE_SECONDS = env("PUBLIC_STALE_SECONDS")
+RELEASE = env("RELEASE")
 
 # How many reverse proxies sit in front of gunicorn; 0 means trust REMOTE_ADDR only.
 TRUSTED_PROXY_COUNT = env("TRUSTED_PROXY_COUNT")

@@ -12,7 +12,9 @@ carers, and every number links to the evidence listing that lists exactly those 
 Each cell also says how its findings split by effect direction. With outcome columns that is
 one finding per entry (each entry has at most one finding per outcome); with topic or
 population columns it is every finding of the cell's entries that the outcome and effect
-filters select. The whole matrix is two or three grouped queries, cached per catalogue version.
+filters select. Cells, totals and splits all come from the facet index (bitsets of entries
+per term and per finding, resources/facet_index.py): no query of its own, whatever the size
+of the catalogue; the result is also cached per catalogue version.
 """
 
 import csv
@@ -20,10 +22,10 @@ import hashlib
 import io
 from dataclasses import dataclass, field
 
-from django.db.models import Count, FilteredRelation, Q
 from django.urls import reverse
 
 from resources.cache import cached
+from resources.facet_index import count, layers
 from resources.filters import listing_filterset
 from resources.kinds import Kind
 from resources.models import DIRECTION_SYMBOLS, Direction
@@ -223,7 +225,7 @@ class EvidenceMap:
                     tuple(cells),
                 )
             )
-        return {"rows": rows, "columns": columns, "total": filterset.qs.count()}
+        return {"rows": rows, "columns": columns, "total": filterset.result_count}
 
     def _terms(self, taxonomy):
         """(slug, name, id) of the taxonomy's terms on the map: the ticked ones, else all."""
@@ -233,72 +235,54 @@ class EvidenceMap:
         return [term for term in terms if term[0] in ticked] if ticked else terms
 
     def _base(self):
-        """The evidence the map counts: every filter but its rows' and columns' own (and, with
-        outcome columns, the effect filter, which then selects the findings counted)."""
+        """The evidence the map counts, as a bitset: every filter but its rows' and columns'
+        own (and, with outcome columns, the effect filter, which then selects the findings
+        counted)."""
         leave_out = {ROW_TAXONOMY, self.column_taxonomy}
         if self.column_taxonomy == "outcome":
             leave_out.add("effect")
-        entries = self.filterset.queryset.all()
-        return self.filterset.apply_filters(entries, leave_out=leave_out)
+        return self.filterset.matching_bits(leave_out=leave_out)
 
-    def _counted_findings(self, outcome_ids=None):
-        """Lookups on `findings` for the findings that count: those of `outcome_ids` (else of
-        the ticked outcomes, if any) with the ticked effects (else any). Used together, in one
-        filter() call or one Q, so that they all apply to the same finding."""
+    def _counted_findings(self, index):
+        """{direction: layers of the findings that count}: those of the ticked outcomes (else
+        all) in the ticked effects (else all), as `facet_index.layers`, so that a cell's
+        findings of a direction are a few ANDs however many outcomes there are."""
         cleaned = self.filterset.cleaned
-        if outcome_ids is None:
-            outcome_ids = self.filterset.filters["outcome"].ids_of(cleaned.get("outcome", []))
-        lookups = {"findings__direction__in": cleaned.get("effect") or Direction.values}
-        if outcome_ids:
-            lookups["findings__outcome_id__in"] = outcome_ids
-        return lookups
+        outcomes = set(self.filterset.filters["outcome"].ids_of(cleaned.get("outcome", [])))
+        directions = cleaned.get("effect") or Direction.values
+        counted = {direction: [] for direction in directions}
+        for (outcome_id, direction), bits in index.findings.items():
+            if direction in counted and (not outcomes or outcome_id in outcomes):
+                counted[direction].append(bits)
+        return {direction: layers(bitsets) for direction, bitsets in counted.items()}
 
     def _cell_counts(self, row_terms, column_terms):
-        """({(row id, column id): entries}, {(row id, column id): {direction: findings}}).
-
-        One query, from the entries, joining each kind of link once: the row's term links
-        (`row_link`, a second join of the table behind `terms`), and the column's term links
-        or findings. One pass over the evidence, however many cells.
-        """
-        row_ids = [pk for _, _, pk in row_terms]
-        entries = (
-            self._base()
-            .order_by()
-            .annotate(
-                row_link=FilteredRelation(
-                    "term_links", condition=Q(term_links__term_id__in=row_ids)
-                )
-            )
-            .filter(row_link__isnull=False)
-        )
-        column_ids = [pk for _, _, pk in column_terms]
+        """({(row id, column id): entries}, {(row id, column id): {direction: findings}}),
+        from the facet index: a few thousand ANDs of bitsets, no query."""
+        index = self.filterset.index
+        base = self._base()
         counts, splits = {}, {}
-        if self.column_taxonomy == "outcome":
-            # Each entry has one finding per outcome: the split's sum is the cell's count.
-            rows = (
-                entries.filter(**self._counted_findings(column_ids))
-                .values_list("row_link__term_id", "findings__outcome_id", "findings__direction")
-                .annotate(count=Count("pk"))
-            )
-            for row_id, column_id, direction, count in rows:
-                counts[row_id, column_id] = counts.get((row_id, column_id), 0) + count
-                splits.setdefault((row_id, column_id), {})[direction] = count
-            return counts, splits
-        # Entries are counted once per cell however many findings they have; the findings
-        # (a left join, so entries without any still count) are counted per direction.
-        counted = Q(**self._counted_findings())
-        per_direction = {
-            direction: Count("findings", filter=counted & Q(findings__direction=direction))
-            for direction in Direction.values
-        }
-        rows = (
-            entries.filter(terms__in=column_ids)
-            .values_list("row_link__term_id", "terms")
-            .annotate(entries=Count("pk", distinct=True), **per_direction)
-        )
-        for row_id, column_id, count, *split in rows:
-            counts[row_id, column_id] = count
-            splits[row_id, column_id] = dict(zip(Direction.values, split, strict=True))
+        outcome_columns = self.column_taxonomy == "outcome"
+        directions = self.filterset.cleaned.get("effect") or Direction.values
+        counted = None if outcome_columns else self._counted_findings(index)
+        for _, _, row_id in row_terms:
+            in_row = base & index.term(row_id)
+            for _, _, column_id in column_terms:
+                if outcome_columns:
+                    # One finding per (entry, outcome): the split adds up to the count.
+                    split = {
+                        d: count(in_row & index.findings.get((column_id, d), 0))
+                        for d in directions
+                    }
+                    counts[row_id, column_id] = sum(split.values())
+                else:
+                    cell = in_row & index.term(column_id)
+                    counts[row_id, column_id] = count(cell)
+                    split = {
+                        d: sum(count(cell & bits) for bits in findings) if cell else 0
+                        for d, findings in counted.items()
+                    }
+                splits[row_id, column_id] = split
         return counts, splits
 
     # -- other formats ------------------------------------------------------------------------

@@ -444,7 +444,7 @@ class EntryFilterSet(django_filters.FilterSet):
 
     # -- describing the page ------------------------------------------------------------------
 
-    @property
+    @cached_property
     def active_filters(self):
         """What narrows the list, each with the link that removes it."""
         active = []
@@ -462,7 +462,7 @@ class EntryFilterSet(django_filters.FilterSet):
                 active.append(ActiveFilter(label, str(year), self._without(name)))
         return active
 
-    @property
+    @cached_property
     def overview_links(self):
         """(name, url) of the overview page of each ticked topic or approach."""
         links = []

@@ -89,3 +89,13 @@ def test_processes_wait_for_the_index_another_is_building(monkeypatch):
     finally:
         finisher.cancel()
     assert builds == []
+
+
+def test_layers_count_how_many_bitsets_each_entry_is_in():
+    bitsets = [0b0111, 0b0110, 0b0100, 0b1000]
+    stacked = facet_index_module.layers(bitsets)
+    for probe in (0b1111, 0b0100, 0b0011, 0):
+        assert sum((probe & layer).bit_count() for layer in stacked) == sum(
+            (probe & bits).bit_count() for bits in bitsets
+        )
+    assert stacked == [0b1111, 0b0110, 0b0100]

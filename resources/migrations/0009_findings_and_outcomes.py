@@ -74,11 +74,6 @@ class Migration(migrations.Migration):
             field=models.SlugField(help_text="The last part of the entry's web address, as in /evidence/peer-support-for-carers/. Keep it once published.", max_length=255, unique=True, validators=[resources.models.base.validate_slug_not_reserved]),
         ),
         migrations.AlterField(
-            model_name='entryterm',
-            name='entry',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='term_links', to='resources.entry'),
-        ),
-        migrations.AlterField(
             model_name='historicalentry',
             name='slug',
             field=models.SlugField(help_text="The last part of the entry's web address, as in /evidence/peer-support-for-carers/. Keep it once published.", max_length=255, validators=[resources.models.base.validate_slug_not_reserved]),

@@ -128,10 +128,8 @@ class EntryTerm(models.Model):
     """One entry filed under one term."""
 
     # The two composite indexes below serve both columns, so neither needs one of its own.
-    # `term_links` lets one query join an entry's links twice (the evidence map's rows and
-    # columns): once filtered by this name, once through `Entry.terms`.
     entry = models.ForeignKey(
-        "resources.Entry", on_delete=models.CASCADE, related_name="term_links", db_index=False
+        "resources.Entry", on_delete=models.CASCADE, related_name="+", db_index=False
     )
     term = models.ForeignKey(Term, on_delete=models.CASCADE, related_name="+", db_index=False)
 
