@@ -271,8 +271,7 @@ class EvidenceMap:
                 if outcome_columns:
                     # One finding per (entry, outcome): the split adds up to the count.
                     split = {
-                        d: count(in_row & index.findings.get((column_id, d), 0))
-                        for d in directions
+                        d: count(in_row & index.findings.get((column_id, d), 0)) for d in directions
                     }
                     counts[row_id, column_id] = sum(split.values())
                 else:
