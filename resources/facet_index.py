@@ -200,4 +200,7 @@ def search_bits(q):
     counts the database answers, once per query text and catalogue version."""
     digest = hashlib.sha256(q.encode()).hexdigest()
     matches = search(Entry.objects.published(), q).values_list("pk", flat=True)
-    return cached(f"search-bits:{digest}", lambda: bits_of(matches))
+    # Kept in a tuple: Django's Redis cache stores a bare int as a number, not pickled, and a
+    # bitset of 100,000 entries is far past the digits a number may have.
+    [bits] = cached(f"search-bits:{digest}", lambda: (bits_of(matches),))
+    return bits

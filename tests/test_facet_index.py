@@ -1,6 +1,7 @@
 """The facet index: counts from bitsets equal what the database lists, at scale too."""
 
 import random
+import socket
 import threading
 
 import pytest
@@ -99,3 +100,22 @@ def test_layers_count_how_many_bitsets_each_entry_is_in():
             (probe & bits).bit_count() for bits in bitsets
         )
     assert stacked == [0b1111, 0b0110, 0b0100]
+
+
+def test_search_matches_of_a_large_catalogue_can_be_kept_in_redis(settings):
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=1).close()
+    except OSError:
+        pytest.skip("needs Redis on 127.0.0.1:6379")
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:6379/13",
+        }
+    }
+    cache.clear()
+    # A bitset reaching id 50,000 is an int of some 15,000 digits.
+    EntryFactory(pk=50_000, title="Peer support for carers")
+    assert facet_index_module.search_bits("carers").bit_count() == 1
+    assert facet_index_module.search_bits("carers").bit_count() == 1  # read back from Redis
+    cache.clear()

@@ -132,3 +132,5 @@ def test_a_publish_shows_on_every_instance_at_once(instances):
         status, page = get(port, "/search/?topic=carers")
         assert "2 results" in page and "Peer support for carers" in page
         assert get(port, draft.get_absolute_url())[0] == 200
+        # Search matches are kept in Redis as a bitset, as large as the catalogue's ids.
+        assert "1 result" in get(port, "/search/?q=carers")[1]
