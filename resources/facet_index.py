@@ -62,6 +62,16 @@ def count(bits):
     return bits.bit_count()
 
 
+def ids_of(bits):
+    """The entry ids in a bitset, ascending."""
+    digits = bin(bits)[:1:-1]  # lowest bit first
+    ids, position = [], digits.find("1")
+    while position != -1:
+        ids.append(position)
+        position = digits.find("1", position + 1)
+    return ids
+
+
 def layers(bitsets):
     """Bit-sliced counts: `result[k]` holds the entries found in more than k of `bitsets`, so
     that the sum over the result of `count(x & layer)` equals the sum over `bitsets` of

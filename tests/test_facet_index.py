@@ -119,3 +119,9 @@ def test_search_matches_of_a_large_catalogue_can_be_kept_in_redis(settings):
     assert facet_index_module.search_bits("carers").bit_count() == 1
     assert facet_index_module.search_bits("carers").bit_count() == 1  # read back from Redis
     cache.clear()
+
+
+def test_ids_of_lists_the_entries_in_a_bitset():
+    assert facet_index_module.ids_of(0) == []
+    assert facet_index_module.ids_of(0b101001) == [0, 3, 5]
+    assert facet_index_module.ids_of(facet_index_module.bits_of([7, 70_000])) == [7, 70_000]
