@@ -32,7 +32,6 @@ from resources.models.findings import (
     DIRECTION_SYMBOLS,
     Direction,
     Finding,
-    FindingQuerySet,
 )
 from resources.models.terms import TAXONOMY_MODELS, EntryTerm, Term, TermQuerySet
 
@@ -50,7 +49,7 @@ __all__ = [
     "DIRECTION_DESCRIPTIONS", "DIRECTION_SYMBOLS", "DOI_PATTERN", "KINDS", "KIND_MODELS",
     "MAX_STORED_YEAR", "MIN_YEAR", "RESERVED_SLUGS", "TAXONOMY_MODELS", "Approach", "Audience",
     "Cost", "Direction", "Entry", "EntryQuerySet", "EntryTerm", "Evidence", "EvidenceStrength",
-    "Finding", "FindingQuerySet", "Kind", "KindProxyMixin", "Outcome", "Population", "Region",
+    "Finding", "Kind", "KindProxyMixin", "Outcome", "Population", "Region",
     "Resource", "ResourceFormat", "Status", "StudyDesign", "Term", "TermQuerySet", "Tool",
     "ToolFormat", "Topic", "max_year", "normalise_doi", "validate_doi", "validate_year",
 ]  # fmt: skip

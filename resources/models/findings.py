@@ -47,12 +47,6 @@ def validate_outcome_term(term_id):
         raise ValidationError("Choose an outcome.", code="not_an_outcome")
 
 
-class FindingQuerySet(models.QuerySet):
-    def of_entries(self, entries):
-        """The findings of `entries` (a queryset of entries)."""
-        return self.filter(entry_id__in=entries.values("pk"))
-
-
 class Finding(models.Model):
     """One evidence entry's finding for one outcome: the direction of the effect it reports."""
 
@@ -74,8 +68,6 @@ class Finding(models.Model):
         blank=True,
         help_text="Optional, one line: what was measured, or for whom.",
     )
-
-    objects = FindingQuerySet.as_manager()
 
     class Meta:
         ordering = ["outcome__position", "outcome__name"]
