@@ -199,7 +199,7 @@ class EvidenceMap:
         for row_slug, row_name, row_id in row_terms:
             cells = []
             for column_slug, column_name, column_id in column_terms:
-                count = counts.get((row_id, column_id), 0)
+                entries = counts.get((row_id, column_id), 0)
                 split = splits.get((row_id, column_id), {})
                 url = self.listing_url(
                     {ROW_TAXONOMY: [row_slug], self.column_taxonomy: [column_slug]}
@@ -208,12 +208,12 @@ class EvidenceMap:
                     Cell(
                         row=row_name,
                         column=column_name,
-                        count=count,
+                        count=entries,
                         directions=tuple(
                             DirectionCount(d, split[d]) for d in Direction.values if split.get(d)
                         ),
-                        url=url if count else "",
-                        shade=shade(count),
+                        url=url if entries else "",
+                        shade=shade(entries),
                     )
                 )
             rows.append(
