@@ -12,19 +12,22 @@ those words, cached per catalogue version for each query text.
 
 The index is built from three queries (entries, term links, findings) on the first request after
 any change to the catalogue, kept in the shared cache for the other processes and in each
-process's memory, and thrown away with its catalogue version (resources/cache.py).
+process's memory, and thrown away with its catalogue version (resources/cache.py). It is read
+from the primary database even when the page reads a replica (hub/replica.py).
 """
 
 import hashlib
 import time
+from array import array
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
 
+from hub.db_router import reading_from_primary
 from resources.cache import cached, catalogue_version
 from resources.kinds import KINDS
 from resources.models import Entry, EntryTerm, Finding
-from resources.search import search
+from resources.search import RELEVANCE_ORDER, search
 
 # The choice columns that some listing facets on: kind, and each kind's own facets.
 CHOICE_FIELDS = ("kind", *dict.fromkeys(name for spec in KINDS for name, _ in spec.facets))
@@ -191,7 +194,8 @@ def _build_once(version, key):
             index = cache.get(key)
             if index is not None:
                 return index
-    index = FacetIndex.build(version)
+    with reading_from_primary():  # kept for the whole version: never from a lagging replica
+        index = FacetIndex.build(version)
     cache.set(key, index, CACHE_SECONDS)
     cache.delete(f"{key}:building")
     return index
@@ -205,12 +209,41 @@ def bits_of(ids):
     return bits.value()
 
 
-def search_bits(q):
-    """The published entries matching the search `q`, as a bitset: the one part of a listing's
-    counts the database answers, once per query text and catalogue version."""
+class SearchMatches:
+    """The published entries matching one search, as the index knows them: a bitset for
+    counting, and their ids best first (the listing's relevance order) for listing a page.
+
+    One query ranks every match, once per query text and catalogue version; after that, a
+    page of results in relevance order under any filters is the first ids of the ranking that
+    the filters' bitset holds, fetched by primary key. Relevance is a total order over all the
+    matches (rank, then year, date and id), so it is the same order restricted to any subset.
+    """
+
+    def __init__(self, ranked_ids):
+        self.ranked = array("I", ranked_ids)
+        self.bits = bits_of(self.ranked)
+
+    def ids_in(self, bits, start, stop):
+        """The ids from `start` to `stop` (as a slice) of the ranking's entries in `bits`."""
+        flags = bits.to_bytes((bits.bit_length() + 7) // 8, "little")
+        size, wanted, seen = len(flags), [], 0
+        for pk in self.ranked:
+            byte = pk >> 3
+            if byte < size and flags[byte] >> (pk & 7) & 1:
+                if seen >= start:
+                    wanted.append(pk)
+                    if len(wanted) >= stop - start:
+                        break
+                seen += 1
+        return wanted
+
+
+def search_matches(q):
+    """The `SearchMatches` of the text query `q`, kept per query and catalogue version."""
     digest = hashlib.sha256(q.encode()).hexdigest()
-    matches = search(Entry.objects.published(), q).values_list("pk", flat=True)
-    # Kept in a tuple: Django's Redis cache stores a bare int as a number, not pickled, and a
-    # bitset of 100,000 entries is far past the digits a number may have.
-    [bits] = cached(f"search-bits:{digest}", lambda: (bits_of(matches),))
-    return bits
+
+    def rank_all():
+        ranked = search(Entry.objects.published(), q).order_by(*RELEVANCE_ORDER)
+        return SearchMatches(ranked.values_list("pk", flat=True))
+
+    return cached(f"search-matches:{digest}", rank_all)

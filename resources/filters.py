@@ -27,10 +27,10 @@ from django.urls import reverse
 from django.utils.functional import cached_property
 
 from resources.cache import cached
-from resources.facet_index import count, facet_index, ids_of, search_bits, union
+from resources.facet_index import count, facet_index, ids_of, search_matches, union
 from resources.kinds import KINDS, Kind
 from resources.models import MAX_STORED_YEAR, MIN_YEAR, Direction, Entry, EntryTerm, Finding, Term
-from resources.search import MAX_QUERY_LENGTH, clean_query, search
+from resources.search import MAX_QUERY_LENGTH, RELEVANCE_ORDER, clean_query, search
 from resources.taxonomies import PAGED_TAXONOMIES, TAXONOMIES
 
 # A search with at most this many results is ranked over those entries, named by id.
@@ -46,11 +46,32 @@ class Sort(TextChoices):
 
 # Newest and oldest go by year of publication, then by when the entry was added.
 SORT_ORDERINGS = {
-    Sort.RELEVANCE: ["-rank", "-year", "-published_at", "-pk"],
+    Sort.RELEVANCE: list(RELEVANCE_ORDER),
     Sort.NEWEST: ["-year", "-published_at", "-pk"],
     Sort.OLDEST: ["year", "published_at", "pk"],
     Sort.TITLE: [Lower("title"), "pk"],
 }
+
+
+class RankedResults:
+    """A search's results in order of relevance, for a paginator. Each page is the next ids
+    of the query's cached ranking that the filters let through (`SearchMatches`), fetched by
+    id: no page ranks anything in the database."""
+
+    def __init__(self, entries, matches, bits, count):
+        self.entries, self.matches, self.bits, self._count = entries, matches, bits, count
+
+    def count(self):
+        return self._count
+
+    def __len__(self):
+        return self._count
+
+    def __getitem__(self, page):
+        ids = self.matches.ids_in(self.bits, page.start or 0, page.stop)
+        found = self.entries.in_bulk(ids)
+        # An entry unpublished since the ranking was made is simply not on the page.
+        return [found[pk] for pk in ids if pk in found]
 
 
 @dataclass(frozen=True)
@@ -390,6 +411,16 @@ class EntryFilterSet(django_filters.FilterSet):
             queryset = search(queryset, "")
         return queryset.order_by(*SORT_ORDERINGS[self.sort])
 
+    @property
+    def results(self):
+        """The listing's entries in order, for a paginator: the queryset, except for a search
+        in order of relevance, which pages through the query's cached ranking."""
+        if self.query and self.sort == Sort.RELEVANCE:
+            return RankedResults(
+                self.queryset, self.search_matches, self.matching_bits(), self.result_count
+            )
+        return self.qs
+
     # -- counting, over the facet index (resources/facet_index.py) ---------------------------
 
     @cached_property
@@ -410,8 +441,12 @@ class EntryFilterSet(django_filters.FilterSet):
         if first is not None or last is not None:
             bits &= self.index.years_between(first, last)
         if self.query:
-            bits &= search_bits(self.query)
+            bits &= self.search_matches.bits
         return bits
+
+    @cached_property
+    def search_matches(self):
+        return search_matches(self.query)
 
     @cached_property
     def facet_masks(self):

@@ -168,6 +168,10 @@ def query_words(q):
     return [word_forms(w) for w in dict.fromkeys(words)]
 
 
+# Best match first; equal ranks newest first, then by id, so the order is total and stable.
+RELEVANCE_ORDER = ("-rank", "-year", "-published_at", "-pk")
+
+
 def search(entries, q):
     """`entries` matching the text query `q`, each annotated with `rank`.
 

@@ -41,7 +41,7 @@ class EntryListView(ListView):
 
     def get_queryset(self):
         self.filterset = listing_filterset(self.request.GET, kind=self.kind)
-        return self.filterset.qs
+        return self.filterset.results
 
     def paginate_queryset(self, queryset, page_size):
         paginator = self.get_paginator(queryset, page_size)

@@ -137,6 +137,43 @@ def test_relevance_is_the_default_when_searching(client):
     ]
 
 
+def test_search_pages_in_relevance_order_are_the_database_ranking_under_the_filters(client):
+    """Pages of a search come from the query's cached ranking: they must list exactly what the
+    database's own ranking of the filtered matches gives, page after page."""
+    from resources.models import Entry
+    from resources.search import RELEVANCE_ORDER, search
+
+    carers = TopicFactory(name="Carers")
+    for i in range(50):
+        EntryFactory(
+            title=f"Mentoring for carers {i}" if i % 3 == 0 else f"Guide {i}",
+            body="mentoring " * (i % 4) + "and more",
+            year=2000 + i % 7,
+            topics=[carers] if i % 2 else [],
+        )
+    expected = [
+        entry.title + str(entry.pk)
+        for entry in search(Entry.objects.filter(terms=carers), "mentoring").order_by(
+            *RELEVANCE_ORDER
+        )
+    ]
+    listed = []
+    for page in (1, 2):
+        response = client.get(f"/search/?q=mentoring&topic=carers&page={page}")
+        listed += [entry.title + str(entry.pk) for entry in response.context["entries"]]
+    assert listed == expected
+    assert len(listed) == 25
+
+
+def test_an_entry_unpublished_without_a_signal_leaves_the_ranked_search_page(client):
+    kept = EntryFactory(title="Mentoring guide")
+    gone = EntryFactory(title="Mentoring toolkit")
+    assert len(result_titles(client.get("/search/?q=mentoring"))) == 2
+    Entry = type(gone)
+    Entry.objects.filter(pk=gone.pk).update(status=Status.DRAFT)  # a bulk update: no signal
+    assert result_titles(client.get("/search/?q=mentoring")) == [kept.title]
+
+
 def test_the_sort_select_offers_relevance_only_when_searching(client):
     assert ">Relevance</option>" not in page_text(client.get("/search/"))
     assert ">Relevance</option>" in page_text(client.get("/search/?q=peer"))
