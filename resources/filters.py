@@ -16,6 +16,7 @@ Bad input never raises: unknown slugs and choices are dropped, malformed numbers
 orders are reported through the form's errors and otherwise ignored.
 """
 
+import copy
 from dataclasses import dataclass
 
 import django_filters
@@ -116,6 +117,16 @@ class ForgivingMultipleChoiceField(forms.MultipleChoiceField):
         valid = {str(key) for key, _ in self.choices}
         kept = [v for v in self.to_python(value) if v in valid]
         return list(dict.fromkeys(kept))
+
+    def __deepcopy__(self, memo):
+        """A copy sharing the choices and widget, which nothing changes once made. Every
+        request's form copies its fields, and copying a hundred choices per facet (checked
+        again as they were set) was a twentieth of a listing's time."""
+        result = copy.copy(self)
+        memo[id(self)] = result
+        result.error_messages = self.error_messages.copy()
+        result.validators = self.validators[:]
+        return result
 
 
 class SearchTextField(forms.CharField):
