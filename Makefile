@@ -7,7 +7,7 @@ PORT ?= 8000
 # `make run` is for local use: SQLite unless DATABASE_URL says otherwise, DEBUG on.
 export DEBUG ?= 1
 
-.PHONY: run test test-browser lint format check bench bench-pages clean
+.PHONY: run test test-browser lint format check bench bench-pages bench-export clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,10 @@ bench: $(VENV)/.dev-installed
 
 bench-pages: $(VENV)/.dev-installed
 	$(BIN)/python bench/listing.py $(BENCH_ARGS)
+
+# Time and peak memory of exporting a whole listing in each format (bench/export.py).
+bench-export: $(VENV)/.dev-installed
+	$(BIN)/python bench/export.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles

@@ -2,11 +2,13 @@
 
 Anonymous GET and HEAD requests for public pages get an ETag made *before the view runs* from
 the release, the catalogue version and the URL; a request whose If-None-Match names it gets a
-304 at once, without the view. A 200 that carries nothing of the visitor's own (no cookie set,
-no CSRF token, no message) is sent `public, max-age, stale-while-revalidate` with that ETag.
-Nothing else is ever shared: signed-in users get `private, no-cache`, the admin and the
-newsletter never-cache headers, other anonymous responses `private, no-cache`. Whatever a
-view sets itself (never_cache on /health/ and on draft previews) is kept.
+304 at once, without the view (so does, without If-None-Match, an If-Modified-Since no earlier
+than the Last-Modified: when the catalogue version or the release started, whichever is later).
+A 200 that carries nothing of the visitor's own (no cookie set, no CSRF token, no message) is
+sent `public, max-age, stale-while-revalidate` with that ETag and Last-Modified. Nothing else
+is ever shared: signed-in users get `private, no-cache`, the admin and the newsletter
+never-cache headers, other anonymous responses `private, no-cache`. Whatever a view sets
+itself (never_cache on /health/ and on draft previews) is kept.
 
 It sits above the session, CSRF and messages middleware, so it sees every cookie they set.
 """
@@ -20,12 +22,12 @@ import django
 from django.apps import apps
 from django.conf import settings
 from django.contrib.messages import get_messages
-from django.core.cache import caches
+from django.core.cache import cache, caches
 from django.core.cache.backends.dummy import DummyCache
 from django.core.cache.backends.locmem import LocMemCache
 from django.http import HttpResponseNotModified
 from django.utils.cache import add_never_cache_headers, patch_cache_control, patch_vary_headers
-from django.utils.http import parse_etags
+from django.utils.http import http_date, parse_etags, parse_http_date_safe
 
 from resources.cache import CATALOGUE_CACHE_SECONDS, catalogue_version
 
@@ -37,7 +39,7 @@ SAFE_METHODS = ("GET", "HEAD")
 GZIP_MIDDLEWARE = "django.middleware.gzip.GZipMiddleware"
 # Settings that show in pages' bytes, so changing them must change every ETag.
 PAGE_SETTINGS = ("SITE_NAME", "SITE_URL", "CONTACT_EMAIL", "DEBUG")
-SOURCE_SUFFIXES = (".py", ".html", ".txt")
+SOURCE_SUFFIXES = (".py", ".html", ".txt", ".xml")
 
 
 class PublicCacheMiddleware:
@@ -71,7 +73,7 @@ class PublicCacheMiddleware:
         elif request.method not in SAFE_METHODS or response.has_header("Cache-Control"):
             pass  # the view decided (/health/, our own 304s)
         elif self.is_shareable(request, response):
-            self.add_public_headers(response, request.public_etag)
+            self.add_public_headers(response, request.public_etag, request.public_last_modified)
         else:
             patch_cache_control(response, private=True, no_cache=True)
         return response
@@ -84,11 +86,31 @@ class PublicCacheMiddleware:
         if is_signed_in(request) or get_messages(request):
             return None
         request.public_etag = self.etag_for(request)
-        if not if_none_match_names(request, request.public_etag):
+        request.public_last_modified = self.last_modified()
+        if not self.client_has_it(request):
             return None
         response = HttpResponseNotModified()
-        self.add_public_headers(response, request.public_etag)
+        self.add_public_headers(response, request.public_etag, request.public_last_modified)
         return response
+
+    def client_has_it(self, request):
+        """If-None-Match names the ETag or, only when there is none (RFC 9110),
+        If-Modified-Since is no earlier than Last-Modified."""
+        if "HTTP_IF_NONE_MATCH" in request.META:
+            return if_none_match_names(request, request.public_etag)
+        since = parse_http_date_safe(request.META.get("HTTP_IF_MODIFIED_SINCE", ""))
+        return since is not None and request.public_last_modified <= since
+
+    def last_modified(self):
+        """When public pages last changed, as far as the hub can tell (a Unix time): the start
+        of the catalogue version (a time in nanoseconds) or of this release, or, with a
+        per-process cache, of the current renewal period (as for ETags), whichever is latest."""
+        version = catalogue_version()
+        moments = [version / 1e9 if isinstance(version, int) else time.time()]
+        moments.append(cache.get_or_set(f"release-seen:{self.release}", time.time, None))
+        if self.version_is_per_process:
+            moments.append(time.time() // CATALOGUE_CACHE_SECONDS * CATALOGUE_CACHE_SECONDS)
+        return int(max(moments))
 
     def etag_for(self, request):
         """An ETag for what this URL shows now: the release, the catalogue version, the URL."""
@@ -112,7 +134,7 @@ class PublicCacheMiddleware:
             and not get_messages(request)
         )
 
-    def add_public_headers(self, response, etag):
+    def add_public_headers(self, response, etag, last_modified):
         """Let any cache keep `response` for max-age, and serve it stale while it revalidates."""
         patch_cache_control(
             response,
@@ -121,6 +143,7 @@ class PublicCacheMiddleware:
             stale_while_revalidate=self.stale_seconds,
         )
         response["ETag"] = etag
+        response["Last-Modified"] = http_date(last_modified)
         patch_vary_headers(response, self.vary)
 
 

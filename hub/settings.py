@@ -4,11 +4,13 @@ Every variable an operator may set is declared in `env` below with its type and 
 Defaults are safe for production; development conveniences apply only when DEBUG is on.
 """
 
+import re
 import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import environ
+from corsheaders.defaults import default_headers as cors_default_headers
 from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -30,6 +32,9 @@ env = environ.Env(
     PUBLIC_CACHE_SECONDS=(int, 60),
     PUBLIC_STALE_SECONDS=(int, 300),
     RELEASE=(str, ""),
+    DATABASE_REPLICA_URL=(str, ""),
+    API_THROTTLE_RATE=(str, "120/minute"),
+    EXPORT_RATE_LIMIT=(int, 20),
 )
 
 # pytest imports these settings; tests get a fast hasher and no HTTPS redirects.
@@ -68,17 +73,30 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.sitemaps",
     "django_filters",
     "simple_history",
     "csp",
     "hub",
     "resources",
     "newsletter",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "corsheaders",
+    "api",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Compresses pages (HTML, XML, JSON, CSV) for clients that accept gzip, with Django's
+    # BREACH mitigation (random bytes in each gzip header). Below whitenoise, which serves
+    # static files itself, already compressed by collectstatic (.br and .gz); above the rest,
+    # so it compresses what they leave. Its ETags are weak, which hub/http_cache.py expects.
+    "django.middleware.gzip.GZipMiddleware",
+    # CORS for /api/ only; above the cache middleware so its early 304s carry the headers too.
+    "corsheaders.middleware.CorsMiddleware",
     # Above sessions, CSRF and messages, so it sees every cookie they set; its early 304s
     # still pass back through them and the security headers (hub/http_cache.py).
     "hub.http_cache.PublicCacheMiddleware",
@@ -90,6 +108,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Public pages read the replica when one is configured and up to date. After
+    # PublicCacheMiddleware, so the replica is checked after the ETag is taken (hub/replica.py).
+    "hub.replica.ReplicaReadsMiddleware",
 ]
 
 ROOT_URLCONF = "hub.urls"
@@ -115,8 +136,21 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
-DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
-DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+# An optional streaming replica of DATABASE_URL: public pages read it (hub/replica.py), the rest
+# and every write go to the primary. Unset, everything reads and writes the primary. Tests get
+# the alias as a mirror of the test database; tests/test_db_router.py turns REPLICA_READS on.
+DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL")
+REPLICA_READS = bool(DATABASE_REPLICA_URL)
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = env.db_url_config(DATABASE_REPLICA_URL)
+elif TESTING:
+    DATABASES["replica"] = dict(DATABASES["default"])
+if "replica" in DATABASES:
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+for database in DATABASES.values():
+    database.setdefault("CONN_MAX_AGE", 60)
+    database.setdefault("CONN_HEALTH_CHECKS", True)
+DATABASE_ROUTERS = ["hub.db_router.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
@@ -202,6 +236,51 @@ RELEASE = env("RELEASE")
 
 # How many reverse proxies sit in front of gunicorn; 0 means trust REMOTE_ADDR only.
 TRUSTED_PROXY_COUNT = env("TRUSTED_PROXY_COUNT")
+
+# Downloads of whole listings (/evidence/export.csv, resources/exports.py) one client address
+# may start in ten minutes: each reads every result, so a script cannot make the hub do so
+# without pause. Feeds and pages are not limited.
+EXPORT_RATE_LIMIT = env("EXPORT_RATE_LIMIT")
+
+# The read API (/api/v1/, the api app): anonymous and read-only, so no sessions, no CSRF and
+# JSON only. Each client address may make API_THROTTLE_RATE requests ("120/minute"; also
+# /second, /hour, /day), counted in the default cache; more get a 429 with Retry-After.
+API_THROTTLE_RATE = env("API_THROTTLE_RATE")
+if not re.fullmatch(r"\d+/(s|sec|second|m|min|minute|h|hour|d|day)", API_THROTTLE_RATE):
+    sys.stderr.write(
+        f"API_THROTTLE_RATE is {API_THROTTLE_RATE!r}: set it to a number of requests per "
+        "second, minute, hour or day, such as 120/minute.\n"
+    )
+    raise SystemExit(3)
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.ClientRateThrottle"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "URL_FORMAT_OVERRIDE": None,  # one format: a stray ?format= is an unknown parameter
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": f"{SITE_NAME} API",
+    "DESCRIPTION": "Read-only access to the published catalogue: the entries of every listing "
+    "with the same filters and search, one entry, the taxonomies and their terms, and facet "
+    "counts. Anonymous; JSON; cursor pagination.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI from drf-spectacular-sidecar's static files: no CDN, and no inline script.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {"KindEnum": "resources.kinds.Kind"},
+}
+# Any site may read the API from a browser (GET, HEAD, OPTIONS; no cookies); nothing else
+# of the hub is shared across origins.
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_METHODS = ("GET", "HEAD", "OPTIONS")
+CORS_ALLOW_HEADERS = (*cors_default_headers, "if-none-match", "if-modified-since")
+CORS_EXPOSE_HEADERS = ("ETag", "Retry-After")
 
 LOGGING = {
     "version": 1,

@@ -3,14 +3,21 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from hub import views
+from hub import seo, sitemaps, views
+from resources.feeds import LibraryFeed
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("about/", views.about, name="about"),
     path("health/", views.health, name="health"),
+    path("robots.txt", seo.robots_txt, name="robots"),
+    path("sitemap.xml", sitemaps.sitemap, name="sitemap"),
+    path("sitemap-<slug:section>.xml", sitemaps.sitemap_section, name="sitemap-section"),
+    path("favicon.ico", seo.favicon, name="favicon"),
+    path("feed/", LibraryFeed(), name="feed"),
     path("admin/", admin.site.urls),
     path("newsletter/", include("newsletter.urls")),
+    path("api/v1/", include("api.urls")),
     path("", include("resources.urls")),
     path("", include("resources.term_urls")),
 ]

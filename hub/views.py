@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.template import loader
 from django.views.decorators.cache import never_cache
 
+from hub.seo import site_structured_data
 from resources.cache import cached
 from resources.context_processors import kind_navigation
 from resources.models import Entry, EvidenceStrength, StudyDesign, Topic
@@ -40,6 +41,7 @@ def home(request):
         "topics": cached("home:topics", lambda: list(Topic.objects.with_published_counts())),
         "featured": featured,
         "newest": newest.for_listing().newest_first()[:6],
+        "structured_data": site_structured_data(),
     }
     return render(request, "home.html", context)
 

@@ -6,6 +6,10 @@ a page at scale and change only when the catalogue does. Each is cached under th
 between them, starts a new version (signals wired in resources/apps.py), so a curator's edit
 shows at once. Bulk writes (resources/services.py) run inside `catalogue_change()`, which
 starts one new version for the whole batch instead of one per row.
+
+Figures are always computed from the primary database, even during a page that reads a read
+replica (hub/replica.py): a replica that had not yet replayed the change behind a version
+would otherwise leave its old figures under that version until the next change.
 """
 
 import contextvars
@@ -14,6 +18,8 @@ from contextlib import contextmanager
 
 from django.core.cache import cache
 from django.db import transaction
+
+from hub.db_router import reading_from_primary
 
 CATALOGUE_CACHE_SECONDS = 300
 CATALOGUE_VERSION_KEY = "catalogue-version"
@@ -60,10 +66,12 @@ def catalogue_changed(sender, **kwargs):
 
 
 def cached(key, compute):
-    """`compute()`, kept under `key` for this version of the catalogue."""
+    """`compute()`, kept under `key` for this version of the catalogue; computed from the
+    primary database, never a replica that may lag behind the version."""
     key = f"catalogue:{catalogue_version()}:{key}"
     value = cache.get(key)
     if value is None:
-        value = compute()
-        cache.set(key, value, CATALOGUE_CACHE_SECONDS)
+        with reading_from_primary():
+            value = compute()
+            cache.set(key, value, CATALOGUE_CACHE_SECONDS)  # pickling may still run queries
     return value

@@ -1,25 +1,22 @@
-"""How to cite an entry: a formatted reference, and RIS and BibTeX files for reference managers.
+"""How to cite an entry: a formatted reference, RIS and BibTeX files for reference managers,
+and what they read on its detail page (Highwire `citation_*` tags, schema.org JSON-LD).
 
-Both files import into Zotero, EndNote and Mendeley. Entries hold authors as one
-comma-separated string, "as the work credits them"; names written the Vancouver way
-("Smith JA") are turned around ("Smith, JA") so reference managers find the surname.
+The files import into Zotero, EndNote and Mendeley. Every format reads the authors field by
+the one rule of `resources.authors.people_of`: people by family and given names, organisations
+whole.
 """
 
 import re
 from dataclasses import dataclass
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
+from django.conf import settings
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 
+from resources.authors import organisations_of, people_of
 from resources.kinds import ResourceFormat
 
-AUTHOR_SEPARATORS = re.compile(r"\s*[;,]\s*")
-# Organisations' names may hold commas ("St George's, University of London"), not semicolons.
-ORGANISATION_SEPARATORS = re.compile(r"\s*;\s*")
-ET_AL = re.compile(r"\s*\bet al\.?$", re.IGNORECASE)
-# "Smith JA", "Smith J.A.", "van der Berg J": a surname then one to three initials.
-VANCOUVER_NAME = re.compile(r"^(?P<surname>.+?)\s+(?P<initials>(?:[A-Z]\.?){1,3})$")
 # Characters LaTeX treats as commands; braces and backslash first so later escapes survive.
 BIBTEX_ESCAPES = [
     ("\\", r"\textbackslash{}"),
@@ -35,20 +32,28 @@ BIBTEX_ESCAPES = [
 ]
 _BIBTEX_ESCAPE_PATTERN = re.compile("|".join(re.escape(char) for char, _ in BIBTEX_ESCAPES))
 _BIBTEX_REPLACEMENTS = dict(BIBTEX_ESCAPES)
+# APA lists up to 20 authors; beyond that the first 19, an ellipsis and the last.
+APA_MAX_AUTHORS = 20
 
 
 @dataclass(frozen=True)
 class CitationType:
-    """A kind of work as RIS and BibTeX name it."""
+    """A kind of work as RIS, BibTeX and schema.org name it."""
 
     ris: str
     bibtex: str
     # The BibTeX field that holds the journal or publisher for this type.
     bibtex_publisher_field: str
+    # The schema.org type; empty: the kind's own (KindSpec.schema_type in resources/kinds.py).
+    schema_type: str = ""
 
 
-ARTICLE = CitationType(ris="JOUR", bibtex="article", bibtex_publisher_field="journal")
-REPORT = CitationType(ris="RPRT", bibtex="techreport", bibtex_publisher_field="institution")
+ARTICLE = CitationType(
+    ris="JOUR", bibtex="article", bibtex_publisher_field="journal", schema_type="ScholarlyArticle"
+)
+REPORT = CitationType(
+    ris="RPRT", bibtex="techreport", bibtex_publisher_field="institution", schema_type="Report"
+)
 GENERIC = CitationType(ris="GEN", bibtex="misc", bibtex_publisher_field="publisher")
 
 
@@ -69,24 +74,6 @@ FORMATS = {
 }
 
 
-def split_authors(authors):
-    """The authors field as (names, whether "et al." followed them): names are split on
-    commas and semicolons, blanks dropped."""
-    authors = (authors or "").strip()
-    has_more = bool(ET_AL.search(authors))
-    names = AUTHOR_SEPARATORS.split(ET_AL.sub("", authors))
-    return [name for name in names if name], has_more
-
-
-def surname_first(name):
-    """Turn a Vancouver-style "Smith JA" into "Smith, JA"; leave other names as written
-    (reference managers read "Jane Smith" correctly; an organisation must not be turned)."""
-    match = VANCOUVER_NAME.match(name)
-    if not match:
-        return name
-    return f"{match['surname']}, {match['initials']}"
-
-
 def one_line(text):
     """Collapse whitespace: RIS and BibTeX fields are single lines."""
     return " ".join((text or "").split())
@@ -102,12 +89,32 @@ def escape_bibtex_verbatim(text):
     return quote(one_line(text), safe=":/?#[]@!$&'()*+,;=%~-._")
 
 
+def bibtex_name(name):
+    """A person as "Family, Given"; an organisation braced, so BibTeX takes it as one name
+    (`author = {{Mind}}`, `{Smith, Jane and {Mind}}`) rather than first and last names."""
+    if name.is_organisation:
+        return "{" + escape_bibtex(name.organisation) + "}"
+    return escape_bibtex(f"{name.family}, {name.given}")
+
+
+def schema_org_name(name):
+    """A schema.org Person (family and given names) or Organization."""
+    if name.is_organisation:
+        return {"@type": "Organization", "name": name.organisation}
+    return {
+        "@type": "Person",
+        "name": name.full,
+        "familyName": name.family,
+        "givenName": name.given,
+    }
+
+
 class Citation:
     """The citation of one entry, in every format the detail page offers."""
 
     def __init__(self, entry):
         self.entry = entry
-        self.authors, self.has_more_authors = split_authors(entry.authors)
+        self.credits = people_of(entry)
 
     @property
     def work_type(self):
@@ -128,37 +135,45 @@ class Citation:
 
     @property
     def creators(self):
-        """Who the work is by: its authors, or else the organisations behind it."""
-        if self.authors:
-            return self.authors
-        return [name for name in ORGANISATION_SEPARATORS.split(self.entry.organisation) if name]
+        """Who the work is by, as `resources.authors.Name`s: its authors, or else the
+        organisations behind it."""
+        return list(self.credits)
 
     @property
     def publisher(self):
-        """The journal or publisher, or else the organisation (unless it is already the author)."""
-        if self.entry.publisher:
-            return self.entry.publisher
-        return self.entry.organisation if self.authors else ""
+        """The journal or publisher, or else the organisation behind the work."""
+        return self.entry.publisher or self.entry.organisation
+
+    @property
+    def journal(self):
+        return self.entry.publisher if self.work_type is ARTICLE else ""
 
     @property
     def link(self):
         return self.entry.link or self.entry.canonical_url
 
     @property
+    def schema_type(self):
+        """ScholarlyArticle, Report, or what the kind says its other works are."""
+        return self.work_type.schema_type or self.entry.spec.schema_type_of(self.entry)
+
+    def _is_an_author(self, publisher):
+        """Whether `publisher` is already credited as the author (APA then leaves it out)."""
+        authors = {name.organisation.casefold() for name in self.credits if name.is_organisation}
+        named = {name.casefold() for name in organisations_of(self.entry)}
+        return publisher.casefold() in authors or (
+            publisher == self.entry.organisation and named and named <= authors
+        )
+
+    @property
     def reference(self):
-        """An APA-like reference: Authors (Year). Title. Publisher. Then, as APA asks, the
+        """An APA-like reference: Family, I. (Year). Title. Publisher. Then, as APA asks, the
         work's https://doi.org/… address when it has a DOI, else its link."""
-        parts = []
-        creators = self.creators
-        year = self.entry.year or "n.d."
-        if creators:
-            et_al = " et al." if self.has_more_authors else ""
-            parts.append(f"{_join_names(creators)}{et_al} ({year}).")
-        else:
-            parts.append(f"({year}).")
-        parts.append(_with_full_stop(self.entry.title))
-        # APA leaves out a publisher that is also the author.
-        if self.publisher and self.publisher not in creators:
+        year = f"({self.entry.year or 'n.d.'})."
+        title = _with_full_stop(self.entry.title)
+        # With no author, APA puts the title first.
+        parts = [f"{_apa_authors(self.credits)} {year}", title] if self.credits else [title, year]
+        if self.publisher and not self._is_an_author(self.publisher):
             parts.append(_with_full_stop(self.publisher))
         parts.append(self.entry.doi_url or self.link)
         return " ".join(parts)
@@ -167,12 +182,12 @@ class Citation:
         """The entry as an RIS record (one tag per line, CRLF line ends, closed by ER)."""
         entry = self.entry
         lines = [("TY", self.work_type.ris)]
-        lines += [("AU", surname_first(name)) for name in self.creators]
+        lines += [("AU", name.filed) for name in self.credits]
         lines.append(("TI", entry.title))
         if entry.year:
             lines.append(("PY", str(entry.year)))
         if self.work_type is ARTICLE:
-            lines += [("T2", entry.publisher), ("JO", entry.publisher)]
+            lines += [("T2", self.journal), ("JO", self.journal)]
         elif self.publisher:
             lines.append(("PB", self.publisher))
         if entry.doi:
@@ -191,13 +206,9 @@ class Citation:
         """The entry as one BibTeX record, with LaTeX special characters escaped."""
         entry = self.entry
         fields = []
-        if self.authors:
-            names = [escape_bibtex(surname_first(name)) for name in self.authors]
-            if self.has_more_authors:
-                names.append("others")  # BibTeX's own "et al."
-        else:
-            # Braced, so BibTeX takes an organisation as one name, not first and last names.
-            names = ["{" + escape_bibtex(name) + "}" for name in self.creators]
+        names = [bibtex_name(name) for name in self.credits]
+        if names and self.credits.et_al:
+            names.append("others")  # BibTeX's own "et al."
         if names:
             fields.append(("author", " and ".join(names)))
         # Double braces keep the title's capitals as written.
@@ -212,6 +223,78 @@ class Citation:
         fields.append(("abstract", escape_bibtex(entry.summary)))
         body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
         return f"@{self.work_type.bibtex}{{{self.bibtex_key},\n{body}\n}}\n"
+
+    @property
+    def meta_tags(self):
+        """Highwire Press `citation_*` tags as (name, content) pairs, in the order Google
+        Scholar documents them; the Zotero connector saves a page from them in one click.
+
+        The journal makes Zotero file an article and the institution a report. A link to a
+        PDF is offered as the full text, any other link as the work's landing page.
+        """
+        entry = self.entry
+        tags = [("citation_title", one_line(entry.title))]
+        tags += [("citation_author", name.filed) for name in self.credits]
+        if entry.year:
+            tags.append(("citation_publication_date", str(entry.year)))
+        if self.work_type is ARTICLE:
+            tags.append(("citation_journal_title", self.journal))
+        elif self.publisher:
+            if self.work_type is REPORT:
+                tags.append(("citation_technical_report_institution", self.publisher))
+            tags.append(("citation_publisher", self.publisher))
+        if entry.doi:
+            tags.append(("citation_doi", entry.doi))
+        if urlsplit(self.link).path.lower().endswith(".pdf"):
+            tags.append(("citation_pdf_url", self.link))
+        else:
+            tags.append(("citation_abstract_html_url", self.link))
+        return tags
+
+    @property
+    def schema_org(self):
+        """The work as schema.org data (a dict for a JSON-LD block): the work itself is at
+        `url`, described by the hub page it is the main entity of."""
+        entry = self.entry
+        page = entry.canonical_url
+        data = {
+            "@context": "https://schema.org",
+            "@type": self.schema_type,
+            "@id": f"{page}#work",
+            "mainEntityOfPage": page,
+            "name": one_line(entry.title),
+            "url": self.link,
+            "description": one_line(entry.summary),
+        }
+        if self.credits:
+            data["author"] = [schema_org_name(name) for name in self.credits]
+        if entry.year:
+            data["datePublished"] = str(entry.year)
+        if entry.doi:
+            data["identifier"] = {
+                "@type": "PropertyValue",
+                "propertyID": "DOI",
+                "value": entry.doi,
+                "url": entry.doi_url,
+            }
+            data["sameAs"] = entry.doi_url
+        if self.journal:
+            data["isPartOf"] = {"@type": "Periodical", "name": self.journal}
+        elif self.publisher:
+            data["publisher"] = {"@type": "Organization", "name": self.publisher}
+        topics = [term for term in entry.terms.all() if term.taxonomy == "topic"]
+        if topics:
+            topic_index = settings.SITE_URL + reverse("term-index", kwargs={"taxonomy": "topic"})
+            data["about"] = [
+                {
+                    "@type": "DefinedTerm",
+                    "name": term.name,
+                    "url": f"{settings.SITE_URL}{term.page_url}",
+                    "inDefinedTermSet": topic_index,
+                }
+                for term in topics
+            ]
+        return data
 
     def download_url(self, extension):
         return reverse(
@@ -234,13 +317,23 @@ class Citation:
         return content, f"{file.content_type}; charset=utf-8", disposition
 
 
-def _join_names(names):
-    """APA style: "A", "A & B", "A, B, & C"."""
-    if len(names) == 1:
-        return names[0]
-    if len(names) == 2:
-        return f"{names[0]} & {names[1]}"
-    return f"{', '.join(names[:-1])}, & {names[-1]}"
+def _apa_authors(credits):
+    """APA style: "Smith, J.", "Smith, J., & Khan, A.", "Smith, J., Khan, A., & Lee, M.";
+    organisations as named; "et al." when the credit says more people made it."""
+    names = [name.initialled for name in credits]
+    if len(names) > APA_MAX_AUTHORS:
+        text = f"{', '.join(names[: APA_MAX_AUTHORS - 1])}, … {names[-1]}"
+    elif len(names) > 2:
+        text = f"{', '.join(names[:-1])}, & {names[-1]}"
+    elif len(names) == 2:
+        # A comma parts a person's initials from the "&"; an organisation needs none.
+        comma = "" if credits.names[0].is_organisation else ","
+        text = f"{names[0]}{comma} & {names[1]}"
+    else:
+        text = names[0]
+    if credits.et_al:
+        text += " et al." if credits.names[-1].is_organisation else ", et al."
+    return text
 
 
 def _with_full_stop(text):

@@ -155,6 +155,14 @@ class EvidenceMap:
             state[key] = value
         return state.urlencode()
 
+    def canonical_query(self):
+        """The query string of the map's canonical address: its filters and columns switch,
+        without the sort order (which changes nothing on the map)."""
+        state = self.filterset.filter_state()
+        if self.column_taxonomy != DEFAULT_COLUMNS:
+            state["columns"] = self.column_taxonomy
+        return state.urlencode()
+
     def listing_url(self, replacements):
         """/evidence/ with the map's filters, `replacements` ({param: [values]}) in place."""
         state = self.filterset.query_state(replacements)

@@ -16,6 +16,7 @@ process's memory, and thrown away with its catalogue version (resources/cache.py
 from the primary database even when the page reads a replica (hub/replica.py).
 """
 
+import functools
 import hashlib
 import time
 from array import array
@@ -239,7 +240,14 @@ class SearchMatches:
 
 
 def search_matches(q):
-    """The `SearchMatches` of the text query `q`, kept per query and catalogue version."""
+    """The `SearchMatches` of the text query `q`, kept per query and catalogue version in the
+    shared cache, and the last few in this process too (a ranking of most of the catalogue is
+    some 400 kB to fetch and unpickle)."""
+    return _search_matches(catalogue_version(), q)
+
+
+@functools.lru_cache(maxsize=16)
+def _search_matches(version, q):
     digest = hashlib.sha256(q.encode()).hexdigest()
 
     def rank_all():

@@ -544,6 +544,13 @@ class EntryFilterSet(django_filters.FilterSet):
                 state.setlist(key, values)
         return state
 
+    def filter_state(self):
+        """The valid filters without the sort order: what the listing lists, whatever its order
+        or page. Its query string is the listing's canonical address (and the map's filters)."""
+        state = self.query_state()
+        state.pop("sort", None)
+        return state
+
     def _without(self, name, value=None):
         """A link to this listing without `name` (or just its `value`), back on page 1."""
         state = self.query_state()

@@ -2,12 +2,12 @@
 
 Everything that differs per kind is a field of its `KindSpec`: its names, its introduction,
 its URL prefix, the columns only it has, its listing facets, its admin screen, how it is
-cited and what its "go to" button says. URLs, views, filter sets, admin screens, citations
-and templates loop over `KINDS`. A new kind is a new spec here plus a migration (for its
-columns, the `kind` choices and its proxy model).
+cited, its schema.org type and what its "go to" button says. URLs, views, filter sets,
+admin screens, citations and templates loop over `KINDS`. A new kind is a new spec here plus
+a migration (for its columns, the `kind` choices and its proxy model).
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import models
 
@@ -111,9 +111,18 @@ class KindSpec:
     # How reference managers file it when it is not a journal article: "report" or "generic".
     # A "report" kind naming a journal and no organisation is cited as an article.
     citation_type: str = "generic"
+    # The schema.org type of its works that are neither journal articles nor reports (those
+    # are ScholarlyArticle and Report), and of those in particular formats.
+    schema_type: str = "CreativeWork"
+    schema_types_by_format: dict = field(default_factory=dict)
     link_text: str = "Open it"
     # Entries of this kind carry findings: an effect direction per outcome (the evidence map).
     has_findings: bool = False
+
+    def schema_type_of(self, entry):
+        """The schema.org type of one of its entries that is not an article or a report."""
+        entry_format = getattr(entry, self.format_field) if self.format_field else ""
+        return self.schema_types_by_format.get(entry_format, self.schema_type)
 
     @property
     def admin_fieldset(self):
@@ -143,6 +152,11 @@ KINDS = (
         admin_filters=("resource_format",),
         facets=(("resource_format", "Format"),),
         format_field="resource_format",
+        schema_types_by_format={
+            ResourceFormat.VIDEO: "VideoObject",
+            ResourceFormat.COURSE: "Course",
+            ResourceFormat.WEBSITE: "WebSite",
+        },
         link_text="Open the resource",
     ),
     KindSpec(
@@ -159,6 +173,9 @@ KINDS = (
         admin_filters=("tool_format", "cost"),
         facets=(("tool_format", "Format"),),
         format_field="tool_format",
+        # Templates, measures, frameworks and checklists are documents to download and use.
+        schema_type="DigitalDocument",
+        schema_types_by_format={ToolFormat.TRAINING: "Course"},
         link_text="Get the tool",
     ),
     KindSpec(

@@ -1,10 +1,11 @@
 """The catalogue's public URLs: /search/, and for each kind in resources/kinds.py its
 listing (/evidence/), detail pages (/evidence/<slug>/) and citation files (cite.ris, cite.bib);
-kinds with findings also have a map (/evidence/map/, map.csv, map.json)."""
+kinds with findings also have a map (/evidence/map/, map.csv, map.json). Every listing has
+downloads of all its results (export.csv, .json, .ris, .bib) and an Atom feed (feed/)."""
 
 from django.urls import path
 
-from resources import views
+from resources import exports, feeds, views
 from resources.citations import FORMATS
 from resources.kinds import KINDS
 
@@ -30,11 +31,30 @@ def map_urls(spec):
     ]
 
 
+def listing_data_urls(prefix, kind=None):
+    """A listing's downloads of every result (/evidence/export.csv) and its Atom feed
+    (/evidence/feed/): before the detail pages, whose slugs can never be "export" or "feed"."""
+    name = kind or "search"
+    return [
+        path(f"{prefix}/feed/", feeds.ListingFeed(kind=kind), name=f"{name}-feed"),
+        *(
+            path(
+                f"{prefix}/export.{extension}",
+                exports.listing_export,
+                {"kind": kind, "extension": extension},
+                name=f"{name}-export-{extension}",
+            )
+            for extension in exports.EXPORT_FORMATS
+        ),
+    ]
+
+
 def kind_urls(spec):
     prefix, kind = spec.url_prefix, spec.value
     return [
         path(f"{prefix}/", views.KindListView.as_view(kind=kind), name=f"{kind}-list"),
         *map_urls(spec),
+        *listing_data_urls(prefix, kind),
         path(f"{prefix}/<slug:slug>/", views.entry_detail, {"kind": kind}, name=f"{kind}-detail"),
         *(
             path(
@@ -50,5 +70,6 @@ def kind_urls(spec):
 
 urlpatterns = [
     path("search/", views.SearchView.as_view(), name="search"),
+    *listing_data_urls("search"),
     *(pattern for spec in KINDS for pattern in kind_urls(spec)),
 ]

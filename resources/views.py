@@ -2,18 +2,22 @@
 
 from django.conf import settings
 from django.core.paginator import Paginator
+from django.db.models import prefetch_related_objects
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.views.generic import ListView
 
+from hub.seo import absolute_url
 from resources.cache import cached
 from resources.citations import Citation
 from resources.evidence_map import EvidenceMap
 from resources.filters import listing_filterset
 from resources.kinds import kind_spec
 from resources.models import Entry
+from resources.models.querysets import detail_prefetches
 
 
 class ForgivingPaginator(Paginator):
@@ -59,6 +63,10 @@ class EntryListView(ListView):
             heading=self.heading,
             introduction=self.introduction,
             map_url=self.map_url(),
+            # Its filters, not its sort order or page: those list the same entries.
+            canonical_url=absolute_url(
+                self.request.path, self.filterset.filter_state().urlencode()
+            ),
             search_label=f"Search {self.heading.lower()}" if self.kind else "Search the library",
         )
         return context
@@ -67,8 +75,7 @@ class EntryListView(ListView):
         """The evidence map under this listing's filters, for a kind with findings."""
         if not (self.kind and kind_spec(self.kind).has_findings):
             return ""
-        state = self.filterset.query_state()
-        state.pop("sort", None)
+        state = self.filterset.filter_state()
         url = reverse(f"resources:{self.kind}-map")
         return f"{url}?{state.urlencode()}" if state else url
 
@@ -92,17 +99,39 @@ class KindListView(EntryListView):
 def entry_detail(request, slug, kind):
     """One entry. Curators may preview unpublished entries; for everyone else they do not
     exist. A preview is never kept by a browser or a shared cache."""
-    entries = Entry.objects.visible_to(request.user).of_kind(kind).for_detail()
+    entries = Entry.objects.visible_to(request.user).of_kind(kind).for_listing()
     entry = get_object_or_404(entries, slug=slug)
     context = {
         "entry": entry,
-        "citation": Citation(entry),
+        "canonical_url": entry.canonical_url,
+        "parts": entry_page_parts(entry),
         "related": related_entries(entry),
     }
     response = render(request, "resources/entry_detail.html", context)
     if not entry.is_published:
         add_never_cache_headers(response)
     return response
+
+
+def entry_page_parts(entry):
+    """The costly parts of a detail page, rendered: the article, and the citation metadata
+    for the head. A published entry's are kept until the entry or the catalogue changes (its
+    terms and findings live in other tables, so `updated` alone would not do); a draft
+    preview is rendered afresh."""
+
+    def render_parts():
+        prefetch_related_objects([entry], *detail_prefetches())
+        citation = Citation(entry)
+        return {
+            "head": render_to_string("includes/citation_meta.html", {"citation": citation}),
+            "article": render_to_string(
+                "includes/entry_article.html", {"entry": entry, "citation": citation}
+            ),
+        }
+
+    if not entry.is_published:
+        return render_parts()
+    return cached(f"entry-page:{entry.pk}:{entry.updated.isoformat()}", render_parts)
 
 
 def related_entries(entry):
@@ -142,5 +171,9 @@ def evidence_map(request, file_format=None):
     if file_format == "json":
         data = the_map.as_json(lambda path: f"{settings.SITE_URL}{path}")
         return JsonResponse(data, json_dumps_params={"ensure_ascii": False})
-    context = {"map": the_map, "filterset": the_map.filterset}
+    context = {
+        "map": the_map,
+        "filterset": the_map.filterset,
+        "canonical_url": absolute_url(request.path, the_map.canonical_query()),
+    }
     return render(request, "resources/evidence_map.html", context)

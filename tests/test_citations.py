@@ -2,10 +2,17 @@
 
 import re
 
+import bibtexparser
 import pytest
+import rispy
+from bibtexparser.bparser import BibTexParser
+from bibtexparser.customization import splitname
+from bibtexparser.latexenc import latex_to_unicode
 
-from resources.citations import Citation, escape_bibtex, split_authors, surname_first
-from resources.models import Status
+from resources import demo
+from resources.authors import people_of
+from resources.citations import Citation, escape_bibtex
+from resources.models import Entry, Status
 from tests.factories import EntryFactory
 
 pytestmark = pytest.mark.django_db
@@ -139,24 +146,51 @@ def test_several_organisations_as_authors_are_separate_names():
         url="https://example.org/report",
     )  # fmt: skip
     citation = Citation(entry)
-    assert ris_values(parse_ris(citation.ris()), "AU") == ["National Voices", "Nesta"]
+    assert ris_values(parse_ris(citation.ris()), "AU") == ["National Voices,", "Nesta,"]
     assert parse_bibtex(citation.bibtex())[2]["author"] == "{National Voices} and {Nesta}"
     assert citation.reference.startswith("National Voices & Nesta (n.d.). ")
+
+
+def test_an_organisation_is_one_ris_author_that_zotero_cannot_split():
+    entry = EntryFactory(
+        kind="tool", authors="", organisation="St George's, University of London", year=None
+    )
+    # Zotero's importer splits an AU line at its first comma and files a name with nothing
+    # after the comma as one organisation.
+    assert ris_values(parse_ris(Citation(entry).ris()), "AU") == [
+        "St George's University of London,"
+    ]
 
 
 def test_et_al_is_kept_in_the_reference_and_becomes_others_in_bibtex():
     entry = journal_article(authors="Julie Billsborough et al.")
     citation = Citation(entry)
-    assert citation.reference.startswith("Julie Billsborough et al. (2014). ")
-    assert ris_values(parse_ris(citation.ris()), "AU") == ["Julie Billsborough"]
-    assert parse_bibtex(citation.bibtex())[2]["author"] == "Julie Billsborough and others"
+    assert citation.reference.startswith("Billsborough, J., et al. (2014). ")
+    assert ris_values(parse_ris(citation.ris()), "AU") == ["Billsborough, Julie"]
+    assert parse_bibtex(citation.bibtex())[2]["author"] == "Billsborough, Julie and others"
+
+
+def test_people_and_organisations_mix_in_one_bibtex_author_list():
+    entry = journal_article(authors="Jane Smith, Mental Health Foundation, Ali Khan")
+    assert parse_bibtex(Citation(entry).bibtex())[2]["author"] == (
+        "Smith, Jane and {Mental Health Foundation} and Khan, Ali"
+    )
+
+
+def test_notes_in_the_authors_field_are_no_author_in_any_format():
+    entry = journal_article(authors="Amy Semple (project manager)")
+    citation = Citation(entry)
+    assert ris_values(parse_ris(citation.ris()), "AU") == ["Semple, Amy"]
+    assert parse_bibtex(citation.bibtex())[2]["author"] == "Semple, Amy"
+    assert citation.reference.startswith("Semple, A. (2014). ")
 
 
 def test_resource_in_report_format_is_cited_as_a_report():
     entry = EntryFactory(resource_format="report", organisation="Nesta", authors="")
     tags = parse_ris(Citation(entry).ris())
     assert ris_values(tags, "TY") == ["RPRT"]
-    assert ris_values(tags, "AU") == ["Nesta"]
+    assert ris_values(tags, "AU") == ["Nesta,"]
+    assert ris_values(tags, "PB") == ["Nesta"]
 
 
 def test_tool_is_a_generic_work_with_its_page_as_link_when_it_has_no_url():
@@ -250,7 +284,7 @@ def test_every_kind_offers_both_downloads(client):
 
 def test_reference_reads_authors_year_title_journal_and_doi():
     assert Citation(journal_article()).reference == (
-        "Lloyd-Evans B, Mayo-Wilson E, & Harrison B (2014). "
+        "Lloyd-Evans, B., Mayo-Wilson, E., & Harrison, B. (2014). "
         "Peer support for people with severe mental illness. BMC Psychiatry. "
         "https://doi.org/10.1186/1471-244x-14-39"
     )
@@ -276,31 +310,26 @@ def test_reference_leaves_out_a_publisher_that_is_also_the_author():
 
 def test_reference_with_two_authors_joins_them_with_an_ampersand():
     entry = EntryFactory(authors="Jane Smith; Ali Khan", url="https://example.org")
-    assert Citation(entry).reference.startswith("Jane Smith & Ali Khan (2020). ")
+    assert Citation(entry).reference.startswith("Smith, J., & Khan, A. (2020). ")
 
 
-# Name handling -------------------------------------------------------------------------------
+def test_reference_without_any_author_starts_with_the_title():
+    entry = EntryFactory(
+        title="Peer Outcomes Protocol", authors="", organisation="", publisher="",
+        year=2010, url="https://example.org/pop",
+    )  # fmt: skip
+    assert Citation(entry).reference == "Peer Outcomes Protocol. (2010). https://example.org/pop"
 
 
-def test_authors_split_on_commas_and_semicolons_and_drop_blanks():
-    names = ["Smith J", "Jones K", "Lee M"]
-    assert split_authors(" Smith J ;Jones K,, Lee M ") == (names, False)
-    assert split_authors("Smith J, Jones K, Lee M et al") == (names, True)
-    assert split_authors("") == ([], False)
+def test_reference_lists_twenty_authors_then_the_first_nineteen_and_the_last():
+    authors = ", ".join(f"Author{number} A" for number in range(1, 23))
+    reference = Citation(journal_article(authors=authors)).reference
+    assert reference.startswith("Author1, A., Author2, A.,")
+    assert "Author19, A., … Author22, A. (2014)." in reference
+    assert "Author20" not in reference
 
 
-@pytest.mark.parametrize(
-    ("name", "expected"),
-    [
-        ("Smith JA", "Smith, JA"),
-        ("van der Berg J.A.", "van der Berg, J.A."),
-        ("Jane Smith", "Jane Smith"),
-        ("Mind", "Mind"),
-        ("World Health Organization", "World Health Organization"),
-    ],
-)
-def test_only_vancouver_style_names_are_turned_surname_first(name, expected):
-    assert surname_first(name) == expected
+# Escaping ------------------------------------------------------------------------------------
 
 
 def test_escape_bibtex_collapses_whitespace():
@@ -312,3 +341,167 @@ def test_the_reference_ends_with_the_doi_address_even_when_the_entry_has_a_link(
         kind="evidence", url="https://example.org/full-text", doi="10.1234/ABC", authors="Smith J"
     )
     assert Citation(entry).reference.endswith(" https://doi.org/10.1234/abc")
+
+
+# Every demo entry, read back by real parsers ------------------------------------------------
+
+# Family names as the works credit them, for demo entries whose names are written in each of
+# the ways the rule reads (given names first, initials first, Vancouver, particles), found by
+# the start of their titles.
+DEMO_FAMILY_NAMES = {
+    "A practical guide to self-management support": ["de Iongh", "Fagan", "Fenner", "Kidd"],
+    "5. Peer Support Workers": [
+        "Repper", "Aldridge", "Gilfoyle", "Gillard", "Perkins", "Rennison",
+    ],
+    "Peer Support for People with Dementia Resource Pack": ["Semple"],
+    "Effect of peer support on prevention of postnatal depression": [
+        "Dennis", "Hodnett", "Kenton", "Weston", "Zupancic", "Stewart", "Kiss",
+    ],
+    "Support for healthy breastfeeding mothers": [
+        "McFadden", "Gavine", "Renfrew", "Wade", "Buchanan", "Taylor", "Veitch", "Rennie",
+        "Crowther", "Neiman", "MacGillivray",
+    ],
+    "Peer support for patients with type 2 diabetes": [
+        "Smith", "Paul", "Kelly", "Whitford", "O'Shea", "O'Dowd",
+    ],
+    "The effectiveness of peer-support for people living with HIV": [
+        "Berg", "Page", "Øgård-Repål",
+    ],
+    "Quantifying the benefits of peer support for people with dementia": [
+        "Willis", "Semple", "de Waal",
+    ],
+}  # fmt: skip
+# Demo entries whose organisations are their authors, by the start of their titles.
+DEMO_ORGANISATIONS = {
+    "National Practice Guidelines for Peer Supporters": [
+        "National Association of Peer Supporters (N.A.P.S., formerly iNAPS)"
+    ],
+    "Core Competencies for Peer Workers": [
+        "Substance Abuse and Mental Health Services Administration (SAMHSA), BRSS TACS"
+    ],
+    "Peer support: what is it and does it work?": ["National Voices", "Nesta"],
+}
+INITIALS_ONLY = re.compile(r"^[A-Z.\- ]+$")
+
+
+@pytest.fixture
+def demo_entries():
+    demo.load_demo()
+    return list(Entry.objects.for_detail().order_by("title"))
+
+
+def written_names(entry):
+    """The authors field split where the demo data separates people: at ", "."""
+    text = re.sub(r"\s*et al\.?$", "", entry.authors)
+    return [name for name in text.split(", ") if name]
+
+
+def demo_entry(entries, title_start):
+    [entry] = [entry for entry in entries if entry.title.startswith(title_start)]
+    return entry
+
+
+def read_ris(entry):
+    [record] = rispy.loads(Citation(entry).ris())
+    return record
+
+
+def read_bibtex(entry):
+    [record] = bibtexparser.loads(Citation(entry).bibtex(), parser=BibTexParser()).entries
+    return record
+
+
+def bibtex_authors(value):
+    """An author field split at each top-level " and ", as BibTeX does (braces protect)."""
+    names, depth, start = [], 0, 0
+    for match in re.finditer(r"[{}]|\s+and\s+", value):
+        if match[0] in "{}":
+            depth += 1 if match[0] == "{" else -1
+        elif depth == 0:
+            names.append(value[start : match.start()])
+            start = match.end()
+    return [*names, value[start:]]
+
+
+def bibtex_family(name):
+    """The family name BibTeX reads: its "von" and "Last" parts, braces as written."""
+    parts = splitname(name)
+    return " ".join(parts["von"] + parts["last"])
+
+
+def ris_family(value):
+    """The family name as Zotero's RIS importer reads an AU line: up to the first comma."""
+    return value.split(",")[0].strip()
+
+
+def test_every_demo_entry_s_ris_reads_back_whole_in_rispy(demo_entries):
+    assert len(demo_entries) == 59
+    for entry in demo_entries:
+        record = read_ris(entry)
+        assert record["title"] == entry.title
+        assert record.get("year") == (str(entry.year) if entry.year else None)
+        assert record.get("doi") == (entry.doi or None)
+        assert record["urls"] == [entry.link or entry.canonical_url]
+        authors = record.get("authors", [])
+        if entry.authors:
+            names = written_names(entry)
+            assert len(authors) == len(names), entry.title
+            for value, written in zip(authors, names, strict=True):
+                family = ris_family(value)
+                assert family in written and not INITIALS_ONLY.match(family), (value, written)
+                assert value.count(",") == 1 and value.split(",")[1].strip(), value
+
+
+def test_every_demo_entry_s_bibtex_reads_back_whole_in_bibtexparser(demo_entries):
+    for entry in demo_entries:
+        record = read_bibtex(entry)
+        assert record["ID"] == entry.slug
+        assert latex_to_unicode(record["title"].removeprefix("{").removesuffix("}")) == (
+            entry.title
+        )
+        assert record.get("year") == (str(entry.year) if entry.year else None)
+        assert record.get("doi") == (entry.doi or None)
+        assert record["url"] == (entry.link or entry.canonical_url)
+        authors = bibtex_authors(record["author"]) if "author" in record else []
+        if authors and authors[-1] == "others":
+            assert entry.authors.endswith("et al.")
+            authors.pop()
+        if entry.authors:
+            names = written_names(entry)
+            assert len(authors) == len(names), entry.title
+            for value, written in zip(authors, names, strict=True):
+                family = bibtex_family(value)
+                assert family in written and not INITIALS_ONLY.match(family), (value, written)
+
+
+def test_demo_authors_come_back_with_their_family_names_in_every_format(demo_entries):
+    for title_start, families in DEMO_FAMILY_NAMES.items():
+        entry = demo_entry(demo_entries, title_start)
+        assert [name.family for name in people_of(entry)] == families
+        assert [ris_family(value) for value in read_ris(entry)["authors"]] == families
+        bibtex_names = bibtex_authors(read_bibtex(entry)["author"])
+        assert [bibtex_family(name) for name in bibtex_names] == families
+
+
+def test_demo_organisations_come_back_whole_in_every_format(demo_entries):
+    for title_start, organisations in DEMO_ORGANISATIONS.items():
+        entry = demo_entry(demo_entries, title_start)
+        assert [name.organisation for name in people_of(entry)] == organisations
+        ris_authors = read_ris(entry)["authors"]
+        assert ris_authors == [name.replace(",", "") + "," for name in organisations]
+        bibtex_names = bibtex_authors(read_bibtex(entry)["author"])
+        assert [splitname(name)["last"] for name in bibtex_names] == [
+            ["{" + name + "}"] for name in organisations
+        ]
+
+
+def test_every_demo_organisation_author_is_one_name_in_both_files(demo_entries):
+    for entry in demo_entries:
+        organisations = [name for name in people_of(entry) if name.is_organisation]
+        if not organisations or entry.authors:
+            continue
+        ris_authors = read_ris(entry)["authors"]
+        assert all(value.endswith(",") and value.count(",") == 1 for value in ris_authors)
+        bibtex_names = bibtex_authors(read_bibtex(entry)["author"])
+        assert all(len(splitname(name)["last"]) == 1 for name in bibtex_names), entry.title
+        assert all(not splitname(name)["first"] for name in bibtex_names), entry.title

@@ -249,7 +249,7 @@ def test_evidence_page_offers_cite_this_with_downloads(client):
     assert '<h2 id="citation-heading">Cite this</h2>' in html
     assert 'href="/evidence/peer-review/cite.ris"' in html
     assert 'href="/evidence/peer-review/cite.bib"' in html
-    assert "Smith JA &amp; Jones K (2014)." in html
+    assert "Smith, J. A., &amp; Jones, K. (2014)." in html
 
 
 # Related entries ------------------------------------------------------------------------------
@@ -389,6 +389,43 @@ def test_an_entry_unpublished_without_signals_leaves_cached_related_entries_at_o
     assert "Soon withdrawn" in page(client, entry)
     Entry.objects.filter(pk=related.pk).update(status=Status.ARCHIVED)
     assert "Soon withdrawn" not in page(client, entry)
+
+
+def test_a_repeat_view_of_a_published_entry_reuses_its_rendered_article(
+    client, django_assert_max_num_queries
+):
+    topic = TopicFactory()
+    entry = evidence(topics=[topic])
+    EntryFactory(topics=[topic], title="First related")
+    first = page(client, entry)
+    # The entry and the related entries only: terms and findings are in the kept article.
+    with django_assert_max_num_queries(2):
+        assert page(client, entry) == first
+
+
+def test_a_renamed_term_and_a_new_finding_show_on_the_detail_page_at_once(client):
+    from resources import services
+    from resources.models import Finding
+    from tests.factories import OutcomeFactory
+
+    topic = TopicFactory(name="Carers")
+    entry = evidence(topics=[topic])
+    assert "Carers" in page(client, entry)
+    topic.name = "Unpaid carers"
+    topic.save()
+    services.set_findings(
+        entry, [Finding(outcome=OutcomeFactory(name="Loneliness"), direction="positive")]
+    )
+    html = page(client, entry)
+    assert "Unpaid carers" in html
+    assert "Loneliness</a></th>" in html
+
+
+def test_an_edited_draft_preview_is_never_served_from_a_kept_article(admin_client):
+    entry = EntryFactory(status=Status.DRAFT, summary="First words.")
+    assert "First words." in admin_client.get(entry.get_absolute_url()).content.decode()
+    Entry.objects.filter(pk=entry.pk).update(summary="Second words.")  # no signal, same version
+    assert "Second words." in admin_client.get(entry.get_absolute_url()).content.decode()
 
 
 def test_a_draft_preview_is_never_kept_by_a_cache(admin_client):

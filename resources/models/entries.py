@@ -89,7 +89,15 @@ class Entry(KindFields):
     )
     organisation = models.CharField(max_length=255, blank=True)
     authors = models.CharField(
-        max_length=500, blank=True, help_text="Comma-separated, as the work credits them."
+        max_length=500,
+        blank=True,
+        # The rule resources/authors.py reads for every citation format.
+        help_text="As the work credits them, in order. Separate people with commas or "
+        "semicolons (“and” or “&” may join the last) and end with “et al.” if more made it. "
+        "Write “Jane Smith” or “Smith JA”; notes in brackets such as “(eds)” are left out. "
+        "Organisations stay whole: the organisation above, one-word names such as Mind, and "
+        "names with University, Trust, NHS, Foundation, Network, Group, “of” or “for”. With "
+        "semicolons, “Smith, Jane” puts the family name first.",
     )
     publisher = models.CharField(
         "journal or publisher", max_length=255, blank=True, help_text="Journal for papers."

@@ -13,6 +13,12 @@ from resources.models.terms import EntryTerm
 RELATED_CANDIDATES_PER_TERM = 200
 
 
+def detail_prefetches():
+    """What a detail page reads beside the entry: its terms, and its findings with outcomes."""
+    findings = Finding.objects.select_related("outcome")
+    return ("terms", models.Prefetch("findings", queryset=findings))
+
+
 class EntryQuerySet(models.QuerySet):
     """Named, chainable reads of the catalogue."""
 
@@ -57,8 +63,29 @@ class EntryQuerySet(models.QuerySet):
         larger than the rest of the row and is only ever read by the database itself."""
         return self.defer("search_vector")
 
+    def for_records(self):
+        """What a public record needs (resources/records.py): the listing's columns but the
+        Markdown body, which records leave out; the terms; and findings with their outcomes.
+        Three queries, however many entries."""
+        findings = Finding.objects.select_related("outcome")
+        return (
+            self.for_listing()
+            .defer("body")
+            .prefetch_related("terms", models.Prefetch("findings", queryset=findings))
+        )
+
     def newest_first(self):
         return self.order_by("-published_at", "-pk")
+
+    def for_sitemap(self):
+        """What a sitemap address needs (hub/sitemaps.py), as (kind, slug, updated) rows
+        rather than entries, in primary-key order so that its pages of 50,000 stay the same
+        from one crawl to the next."""
+        return self.order_by("pk").values_list("kind", "slug", "updated", named=True)
+
+    def latest_update(self):
+        """When any of these entries last changed (None when there are none): one query."""
+        return self.aggregate(latest=models.Max("updated"))["latest"]
 
     def kind_counts(self):
         """How many entries of each kind, as `{"kind", "label", "count", "url"}` rows."""
@@ -72,8 +99,7 @@ class EntryQuerySet(models.QuerySet):
     def for_detail(self):
         """Everything one detail page shows: the entry, its terms, and its findings with their
         outcomes, in two more queries."""
-        findings = Finding.objects.select_related("outcome")
-        return self.prefetch_related("terms", models.Prefetch("findings", queryset=findings))
+        return self.prefetch_related(*detail_prefetches())
 
     def featured(self):
         """Entries curators chose for the home page."""

@@ -11,7 +11,7 @@ from django.utils.functional import cached_property
 
 from resources.markdown import render_markdown
 from resources.models.base import Status, fixed_value_proxy
-from resources.taxonomies import TAXONOMIES, TAXONOMIES_BY_NAME
+from resources.taxonomies import PAGED_TAXONOMIES, TAXONOMIES, TAXONOMIES_BY_NAME
 
 
 class TermQuerySet(models.QuerySet):
@@ -19,12 +19,25 @@ class TermQuerySet(models.QuerySet):
         """The terms of one taxonomy, by name: `"topic"`."""
         return self.filter(taxonomy=taxonomy)
 
-    def with_published_counts(self, include_empty=False):
+    def with_pages(self):
+        """The terms that have an overview page (/topics/carers/): topics and approaches."""
+        return self.filter(taxonomy__in=[taxonomy.name for taxonomy in PAGED_TAXONOMIES])
+
+    def with_published_counts(self, include_empty=False, taxonomy=None):
         """Terms used by at least one published entry (or, with `include_empty`, every term),
-        each with `published_count`: one query."""
-        terms = self.annotate(
-            published_count=Count("entries", filter=Q(entries__status=Status.PUBLISHED))
-        )
+        each with `published_count`: one query. For outcomes (`taxonomy` "outcome") an entry
+        uses a term by having a finding for it."""
+        if taxonomy and TAXONOMIES_BY_NAME[taxonomy].from_findings:
+            from resources.models.findings import Finding
+
+            published = Finding.objects.filter(entry__status=Status.PUBLISHED)
+            findings = published.filter(outcome=OuterRef("pk")).order_by().values("outcome")
+            count = findings.annotate(count=Count("pk")).values("count")
+            terms = self.annotate(published_count=Coalesce(Subquery(count), 0))
+        else:
+            terms = self.annotate(
+                published_count=Count("entries", filter=Q(entries__status=Status.PUBLISHED))
+            )
         if not include_empty:
             terms = terms.filter(published_count__gt=0)
         # Meta.ordering does not apply to aggregating queries, so it is restated here.

@@ -100,7 +100,9 @@ def test_visitor_copies_the_reference_with_one_click(page, review):
     page.get_by_role("button", name="Copy reference").click()
     expect(page.get_by_role("status")).to_have_text("Reference copied.")
     copied = page.evaluate("navigator.clipboard.readText()")
-    assert copied.startswith("Lloyd-Evans B, Mayo-Wilson E, & Harrison B (2014). Peer support")
+    assert copied.startswith(
+        "Lloyd-Evans, B., Mayo-Wilson, E., & Harrison, B. (2014). Peer support"
+    )
 
 
 def test_without_javascript_the_reference_is_text_and_no_copy_button_shows(
@@ -111,7 +113,7 @@ def test_without_javascript_the_reference_is_text_and_no_copy_button_shows(
     try:
         EntryFactory(kind="evidence", slug="no-script-review", authors="Smith J")
         page.goto("/evidence/no-script-review/")
-        expect(page.get_by_text("Smith J (2020).")).to_be_visible()
+        expect(page.get_by_text("Smith, J. (2020).")).to_be_visible()
         expect(page.get_by_role("button", name="Copy reference")).to_be_hidden()
         expect(page.get_by_role("link", name="Download RIS")).to_be_visible()
     finally:
