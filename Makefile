@@ -45,9 +45,11 @@ format: $(VENV)/.dev-installed
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-# gunicorn under wrk with the /health/ floor (needs wrk: apt-get install wrk); pages one by one.
+# gunicorn under wrk with the /health/ floor (needs wrk: apt-get install wrk), then exports of the
+# whole catalogue in each format; bench-pages: pages one by one.
 bench: $(VENV)/.dev-installed
 	$(BIN)/python bench/load.py $(BENCH_ARGS)
+	$(BIN)/python bench/export.py $(EXPORT_ARGS)
 
 bench-pages: $(VENV)/.dev-installed
 	$(BIN)/python bench/listing.py $(BENCH_ARGS)

@@ -210,25 +210,41 @@ def bits_of(ids):
     return bits.value()
 
 
-class SearchMatches:
-    """The published entries matching one search, as the index knows them: a bitset for
-    counting, and their ids best first (the listing's relevance order) for listing a page.
+class EntryOrder:
+    """Entry ids in one listing order (a sort of the whole catalogue, or a search's ranking),
+    for listing a page under any filters without ordering anything in the database.
 
-    One query ranks every match, once per query text and catalogue version; after that, a
-    page of results in relevance order under any filters is the first ids of the ranking that
-    the filters' bitset holds, fetched by primary key. Relevance is a total order over all the
-    matches (rank, then year, date and id), so it is the same order restricted to any subset.
+    Every order the listings use is total (it ends with the id), so restricted to the entries
+    of a bitset it is exactly the order the database would give them: a page is the ids of
+    `bits` at those positions of this order, fetched by primary key.
     """
 
-    def __init__(self, ranked_ids):
-        self.ranked = array("I", ranked_ids)
-        self.bits = bits_of(self.ranked)
+    def __init__(self, ids):
+        self.ids = array("I", ids)
+        self._positions = None
 
-    def ids_in(self, bits, start, stop):
-        """The ids from `start` to `stop` (as a slice) of the ranking's entries in `bits`."""
+    def __len__(self):
+        return len(self.ids)
+
+    def __getstate__(self):
+        return {"ids": self.ids, "_positions": None}  # positions are rebuilt where needed
+
+    def page(self, bits, count, start, stop):
+        """The ids from `start` to `stop` of the entries in `bits` (`count` of them), in this
+        order. Few entries are sorted by their positions; many are found by walking the order,
+        which meets a page's worth of them soon."""
+        stop = min(stop, count)
+        if start >= stop:
+            return []
+        if stop * len(self.ids) // max(count, 1) > count:
+            positions = self.positions()
+            return sorted(ids_of(bits), key=positions.__getitem__)[start:stop]
+        return self._walk(bits, start, stop)
+
+    def _walk(self, bits, start, stop):
         flags = bits.to_bytes((bits.bit_length() + 7) // 8, "little")
         size, wanted, seen = len(flags), [], 0
-        for pk in self.ranked:
+        for pk in self.ids:
             byte = pk >> 3
             if byte < size and flags[byte] >> (pk & 7) & 1:
                 if seen >= start:
@@ -237,6 +253,39 @@ class SearchMatches:
                         break
                 seen += 1
         return wanted
+
+    def positions(self):
+        """{id: position} as an array indexed by id; ids not in the order come last."""
+        if self._positions is None:
+            last = len(self.ids)
+            positions = array("I", [last]) * ((max(self.ids, default=0)) + 1)
+            for position, pk in enumerate(self.ids):
+                positions[pk] = position
+            self._positions = _PositionLookup(positions, last)
+        return self._positions
+
+
+class _PositionLookup:
+    """An id's position in an order; ids past the end of the array come last."""
+
+    def __init__(self, positions, last):
+        self.positions, self.last = positions, last
+
+    def __getitem__(self, pk):
+        return self.positions[pk] if pk < len(self.positions) else self.last
+
+
+class SearchMatches:
+    """The published entries matching one search: a bitset for counting, and their ranking
+    (an `EntryOrder`, best first) for listing a page in order of relevance.
+
+    One query finds and ranks every match, once per query text and catalogue version; no page
+    then ranks anything. Relevance is a total order (rank, then year, date and id).
+    """
+
+    def __init__(self, ranked_ids):
+        self.order = EntryOrder(ranked_ids)
+        self.bits = bits_of(self.order.ids)
 
 
 def search_matches(q):

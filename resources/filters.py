@@ -17,6 +17,7 @@ orders are reported through the form's errors and otherwise ignored.
 """
 
 import copy
+import functools
 from dataclasses import dataclass
 
 import django_filters
@@ -27,8 +28,15 @@ from django.http import QueryDict
 from django.urls import reverse
 from django.utils.functional import cached_property
 
-from resources.cache import cached
-from resources.facet_index import count, facet_index, ids_of, search_matches, union
+from resources.cache import cached, catalogue_version
+from resources.facet_index import (
+    EntryOrder,
+    count,
+    facet_index,
+    ids_of,
+    search_matches,
+    union,
+)
 from resources.kinds import KINDS, Kind
 from resources.models import MAX_STORED_YEAR, MIN_YEAR, Direction, Entry, EntryTerm, Finding, Term
 from resources.search import MAX_QUERY_LENGTH, RELEVANCE_ORDER, clean_query, search
@@ -54,13 +62,13 @@ SORT_ORDERINGS = {
 }
 
 
-class RankedResults:
-    """A search's results in order of relevance, for a paginator. Each page is the next ids
-    of the query's cached ranking that the filters let through (`SearchMatches`), fetched by
-    id: no page ranks anything in the database."""
+class OrderedResults:
+    """A listing's results in its order, for a paginator. Each page is the ids at those
+    positions among the filters' bitset in the sort's `EntryOrder` (kept per catalogue
+    version), fetched by id: no page sorts or ranks anything in the database."""
 
-    def __init__(self, entries, matches, bits, count):
-        self.entries, self.matches, self.bits, self._count = entries, matches, bits, count
+    def __init__(self, entries, order, bits, count):
+        self.entries, self.order, self.bits, self._count = entries, order, bits, count
 
     def count(self):
         return self._count
@@ -69,10 +77,25 @@ class RankedResults:
         return self._count
 
     def __getitem__(self, page):
-        ids = self.matches.ids_in(self.bits, page.start or 0, page.stop)
-        found = self.entries.in_bulk(ids)
-        # An entry unpublished since the ranking was made is simply not on the page.
+        ids = self.order.page(self.bits, self._count, page.start or 0, page.stop)
+        found = self.entries.order_by().in_bulk(ids)
+        # An entry unpublished since the version began is simply not on the page.
         return [found[pk] for pk in ids if pk in found]
+
+
+def sort_order(sort):
+    """Every published entry's id in the order `sort`, kept per catalogue version in the
+    shared cache and in this process (one query, about 0.1 s at 100,000 entries)."""
+    return _sort_order(catalogue_version(), sort)
+
+
+@functools.lru_cache(maxsize=8)
+def _sort_order(version, sort):
+    def order_all():
+        ordered = Entry.objects.published().order_by(*SORT_ORDERINGS[sort])
+        return EntryOrder(ordered.values_list("pk", flat=True))
+
+    return cached(f"sort-order:{sort}", order_all)
 
 
 @dataclass(frozen=True)
@@ -424,13 +447,13 @@ class EntryFilterSet(django_filters.FilterSet):
 
     @property
     def results(self):
-        """The listing's entries in order, for a paginator: the queryset, except for a search
-        in order of relevance, which pages through the query's cached ranking."""
+        """The listing's entries in order, for a paginator: the page's ids come from the
+        sort's order of the whole catalogue (or the search's ranking), cut to the filters."""
         if self.query and self.sort == Sort.RELEVANCE:
-            return RankedResults(
-                self.queryset, self.search_matches, self.matching_bits(), self.result_count
-            )
-        return self.qs
+            order = self.search_matches.order
+        else:
+            order = sort_order(self.sort)
+        return OrderedResults(self.queryset, order, self.matching_bits(), self.result_count)
 
     # -- counting, over the facet index (resources/facet_index.py) ---------------------------
 

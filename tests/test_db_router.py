@@ -67,8 +67,9 @@ def test_anonymous_listing_and_detail_pages_read_the_replica(
 
     assert b"Peer support for carers" in listing.content
     assert b"Peer support for carers" in detail.content
-    page_of_cards = [sql for sql in entry_reads(queries(REPLICA)) if "ORDER BY" in sql]
-    assert page_of_cards and " LIMIT " in page_of_cards[0]
+    # The listing's page of cards, fetched by the ids its sort order and filters give.
+    page_of_cards = [sql for sql in entry_reads(queries(REPLICA)) if '"id" IN (' in sql]
+    assert page_of_cards
     assert any('"resources_entry"."slug" =' in sql for sql in entry_reads(queries(REPLICA)))
     assert not any('"resources_entry"."slug" =' in sql for sql in entry_reads(queries(PRIMARY)))
 

@@ -119,7 +119,7 @@ def test_search_matches_of_a_large_catalogue_can_be_kept_in_redis(settings):
     assert facet_index_module.search_matches("carers").bits.bit_count() == 1
     kept = facet_index_module.search_matches("carers")  # read back from Redis
     assert kept.bits.bit_count() == 1
-    assert list(kept.ranked) == [50_000]
+    assert list(kept.order.ids) == [50_000]
     cache.clear()
 
 
@@ -127,3 +127,18 @@ def test_ids_of_lists_the_entries_in_a_bitset():
     assert facet_index_module.ids_of(0) == []
     assert facet_index_module.ids_of(0b101001) == [0, 3, 5]
     assert facet_index_module.ids_of(facet_index_module.bits_of([7, 70_000])) == [7, 70_000]
+
+
+def test_an_entry_order_pages_any_bitset_as_the_order_restricted_to_it():
+    """Both ways of finding a page (walking the order, sorting few ids by position) give the
+    order restricted to the bitset, at every page."""
+    rng = random.Random(7)
+    ids = rng.sample(range(1, 3000), 2000)
+    order = facet_index_module.EntryOrder(ids)
+    for density in (0.002, 0.05, 0.5, 1.0):
+        chosen = [pk for pk in ids if rng.random() < density]
+        bits = facet_index_module.bits_of(chosen)
+        expected = [pk for pk in ids if pk in set(chosen)]
+        for start in range(0, len(expected) + 20, 20):
+            page = order.page(bits, len(expected), start, start + 20)
+            assert page == expected[start : start + 20]
