@@ -23,6 +23,8 @@ from hub.db_router import reading_from_primary
 
 CATALOGUE_CACHE_SECONDS = 300
 CATALOGUE_VERSION_KEY = "catalogue-version"
+# How long a process waits for another computing the same figure before computing it itself.
+BUILD_WAIT_SECONDS = 10
 
 
 def catalogue_version():
@@ -66,12 +68,31 @@ def catalogue_changed(sender, **kwargs):
 
 
 def cached(key, compute):
-    """`compute()`, kept under `key` for this version of the catalogue; computed from the
-    primary database, never a replica that may lag behind the version."""
+    """`compute()`, kept under `key` for this version of the catalogue."""
     key = f"catalogue:{catalogue_version()}:{key}"
     value = cache.get(key)
     if value is None:
+        value = compute_once(key, compute, CATALOGUE_CACHE_SECONDS)
+    return value
+
+
+def compute_once(key, compute, timeout):
+    """`compute()`, stored under `key` for `timeout` seconds, computed from the primary
+    database (never a replica that may lag behind the version). When another process is
+    computing it already (a new version, or a popular new search, makes many ask at once),
+    wait for theirs rather than all doing the same work."""
+    building = f"{key}:building"
+    if not cache.add(building, True, BUILD_WAIT_SECONDS):
+        deadline = time.monotonic() + BUILD_WAIT_SECONDS
+        while time.monotonic() < deadline:
+            time.sleep(0.02)
+            value = cache.get(key)
+            if value is not None:
+                return value
+    try:
         with reading_from_primary():
             value = compute()
-            cache.set(key, value, CATALOGUE_CACHE_SECONDS)  # pickling may still run queries
+            cache.set(key, value, timeout)  # pickling may still run queries
+    finally:
+        cache.delete(building)
     return value

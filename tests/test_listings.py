@@ -187,9 +187,7 @@ def test_every_sort_pages_as_the_database_orders_the_filtered_entries(client, so
     expected = [entry.pk for entry in entries.order_by(*order)]
     listed, page, pages = [], 1, 1
     while page <= pages:
-        response = client.get(
-            "/search/", {"q": q, "topic": "carers", "sort": sort, "page": page}
-        )
+        response = client.get("/search/", {"q": q, "topic": "carers", "sort": sort, "page": page})
         listed += [entry.pk for entry in response.context["entries"]]
         pages, page = response.context["paginator"].num_pages, page + 1
     assert listed == expected
