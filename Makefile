@@ -7,7 +7,8 @@ PORT ?= 8000
 # `make run` is for local use: SQLite unless DATABASE_URL says otherwise, DEBUG on.
 export DEBUG ?= 1
 
-.PHONY: run test test-browser lint format check bench bench-pages bench-export clean
+.PHONY: run test test-browser lint format check bench bench-pages bench-export bench-signup \
+	observatory backup restore clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -58,5 +59,21 @@ bench-pages: $(VENV)/.dev-installed
 bench-export: $(VENV)/.dev-installed
 	$(BIN)/python bench/export.py $(BENCH_ARGS)
 
+# Whether a newsletter signup's timing tells a new address from a subscribed one (medians, AUC).
+bench-signup: $(VENV)/.dev-installed
+	$(BIN)/python bench/signup_timing.py $(BENCH_ARGS)
+
+# The Mozilla HTTP Observatory's rules applied to the production settings over HTTPS.
+observatory: $(VENV)/.runtime-installed
+	$(BIN)/python bench/observatory.py
+
+# A backup of DATABASE_URL's database into BACKUP_DIR (keeping BACKUP_KEEP), and its restore:
+# `make restore BACKUP=backups/hub-20250630-031500Z.dump` (asks before replacing anything).
+backup: $(VENV)/.runtime-installed
+	$(BIN)/python manage.py backup_database
+
+restore: $(VENV)/.runtime-installed
+	$(BIN)/python manage.py restore_database $(BACKUP)
+
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis staticfiles

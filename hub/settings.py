@@ -4,8 +4,11 @@ Every variable an operator may set is declared in `env` below with its type and 
 Defaults are safe for production; development conveniences apply only when DEBUG is on.
 """
 
+import datetime
+import os
 import re
 import sys
+import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -35,6 +38,14 @@ env = environ.Env(
     DATABASE_REPLICA_URL=(str, ""),
     API_THROTTLE_RATE=(str, "120/minute"),
     EXPORT_RATE_LIMIT=(int, 20),
+    BACKUP_DIR=(str, str(BASE_DIR / "backups")),
+    BACKUP_KEEP=(int, 14),
+    TASKS_BACKEND=(str, ""),
+    UNSUBSCRIBED_RETENTION_DAYS=(int, 365),
+    REQUIRE_2FA=(bool, None),
+    LOGIN_FAILURE_LIMIT=(int, 5),
+    LOGIN_ACCOUNT_FAILURE_LIMIT=(int, 20),
+    LOGIN_LOCKOUT_MINUTES=(int, 60),
 )
 
 # pytest imports these settings; tests get a fast hasher and no HTTPS redirects.
@@ -80,16 +91,28 @@ INSTALLED_APPS = [
     "hub",
     "resources",
     "newsletter",
+    "django_tasks",
+    "django_tasks_db",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "corsheaders",
     "api",
+    # Curators' sign-in: lockouts, two-factor codes (authenticator app, recovery codes).
+    "axes",
+    "django_otp",
+    "accounts.apps.AuthenticatorAppsConfig",  # django_otp.plugins.otp_totp
+    "accounts.apps.RecoveryCodesConfig",  # django_otp.plugins.otp_static
+    "accounts",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Permissions-Policy and Cross-Origin-Resource-Policy; above whitenoise, so static files
+    # get them too (hub/security_headers.py).
+    "hub.security_headers.SecurityHeadersMiddleware",
+    # WhiteNoise, less the staticfiles manifest (hub/static_serving.py).
+    "hub.static_serving.StaticFilesMiddleware",
     # Compresses pages (HTML, XML, JSON, CSV) for clients that accept gzip, with Django's
     # BREACH mitigation (random bytes in each gzip header). Below whitenoise, which serves
     # static files itself, already compressed by collectstatic (.br and .gz); above the rest,
@@ -104,6 +127,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Tells whether the session was signed in with a one-time code (`user.is_verified()`).
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -111,6 +136,8 @@ MIDDLEWARE = [
     # Public pages read the replica when one is configured and up to date. After
     # PublicCacheMiddleware, so the replica is checked after the ETag is taken (hub/replica.py).
     "hub.replica.ReplicaReadsMiddleware",
+    # Last, as django-axes asks: turns a sign-in it locked into the "locked" page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "hub.urls"
@@ -136,6 +163,13 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
+if TESTING and DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # A file (in memory-backed /dev/shm where there is one) rather than SQLite's in-memory
+    # database, so that processes a test starts (the task worker) open the same test database.
+    # One per test process; pytest-django adds the xdist worker's suffix.
+    test_database_dir = Path("/dev/shm" if Path("/dev/shm").is_dir() else tempfile.gettempdir())
+    test_database_name = str(test_database_dir / f"hub-test-{os.getpid()}.sqlite3")
+    DATABASES["default"]["TEST"] = {"NAME": test_database_name}
 # An optional streaming replica of DATABASE_URL: public pages read it (hub/replica.py), the rest
 # and every write go to the primary. Unset, everything reads and writes the primary. Tests get
 # the alias as a mirror of the test database; tests/test_db_router.py turns REPLICA_READS on.
@@ -163,6 +197,28 @@ vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# Background tasks (Django's Tasks API, backported by django-tasks): every email is sent by a
+# task (hub/tasks.py), so no request waits for the mail server or shows by its timing what it
+# sent. "database" keeps tasks in the database until the worker (`manage.py db_worker`) runs
+# them: production's default. "immediate" runs each at once in the process that enqueued it,
+# so `make run` (DEBUG) needs no second process and tests see mail in `mail.outbox`.
+TASKS_BACKEND = env("TASKS_BACKEND") or ("immediate" if DEBUG or TESTING else "database")
+TASK_BACKEND_CLASSES = {
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+    "database": "django_tasks_db.DatabaseBackend",
+}
+if TASKS_BACKEND not in TASK_BACKEND_CLASSES:
+    sys.stderr.write(
+        f"TASKS_BACKEND is {TASKS_BACKEND!r}: set it to database (a worker runs tasks) or "
+        "immediate (tasks run inside the request).\n"
+    )
+    raise SystemExit(3)
+TASKS = {"default": {"BACKEND": TASK_BACKEND_CLASSES[TASKS_BACKEND]}}
+
+# Unsubscribed newsletter records are erased this many days after the person left
+# (`manage.py purge_pending_subscribers`, run daily); the about page says so.
+UNSUBSCRIBED_RETENTION_DAYS = env("UNSUBSCRIBED_RETENTION_DAYS")
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -171,6 +227,42 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Curators' sign-in (the accounts app; README "Curating the catalogue").
+# django-axes counts failed sign-ins by username and client address: LOGIN_FAILURE_LIMIT
+# failures lock that username at that address, LOGIN_ACCOUNT_FAILURE_LIMIT from any
+# addresses lock the account, each for LOGIN_LOCKOUT_MINUTES after the latest failure (or
+# until an administrator lifts it). Its backend must come first, to refuse locked sign-ins.
+LOGIN_FAILURE_LIMIT = env("LOGIN_FAILURE_LIMIT")
+LOGIN_ACCOUNT_FAILURE_LIMIT = env("LOGIN_ACCOUNT_FAILURE_LIMIT")
+LOGIN_LOCKOUT_MINUTES = env("LOGIN_LOCKOUT_MINUTES")
+if not 1 <= LOGIN_FAILURE_LIMIT <= LOGIN_ACCOUNT_FAILURE_LIMIT or LOGIN_LOCKOUT_MINUTES < 1:
+    sys.stderr.write(
+        "LOGIN_FAILURE_LIMIT must be at least 1 and at most LOGIN_ACCOUNT_FAILURE_LIMIT, and "
+        "LOGIN_LOCKOUT_MINUTES at least 1.\n"
+    )
+    raise SystemExit(3)
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "accounts.lockout.HubLockoutHandler"  # adds the account-wide limit
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
+# The client address as the hub's rate limits read it (TRUSTED_PROXY_COUNT), not ipware's.
+AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_ip_address"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+# The sign-in trail is accounts.SignInEvent; axes keeps only its failure counts.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "otp_token"]
+AXES_VERBOSE = False
+# Two-factor sign-in (django-otp): superusers always, other staff when REQUIRE_2FA is on
+# (by default, unless DEBUG is on so that `make run` stays a password away).
+REQUIRE_2FA = env("REQUIRE_2FA")
+if REQUIRE_2FA is None:
+    REQUIRE_2FA = not DEBUG
+OTP_TOTP_ISSUER = SITE_NAME
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
@@ -196,17 +288,61 @@ SECURE_SSL_REDIRECT = env("SECURE_SSL_REDIRECT")
 if SECURE_SSL_REDIRECT is None:
     SECURE_SSL_REDIRECT = not DEBUG and not TESTING
 SECURE_REDIRECT_EXEMPT = [r"^health/$"]  # load balancers probe over plain HTTP
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# How many reverse proxies sit in front of gunicorn: the one setting that decides which
+# forwarded headers are believed. 0 (the default) believes none: the client is REMOTE_ADDR
+# and HTTPS is what gunicorn itself was asked over, so a client talking to gunicorn directly
+# can neither claim HTTPS with X-Forwarded-Proto nor pose as another address with
+# X-Forwarded-For. Behind a proxy (1 or more), the proxy's X-Forwarded-Proto says whether the
+# visitor used HTTPS, and the address the last trusted proxy saw is the client's
+# (hub/ratelimit.py `client_address`, read by every rate limit and the sign-in lockouts).
+TRUSTED_PROXY_COUNT = env("TRUSTED_PROXY_COUNT")
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if TRUSTED_PROXY_COUNT else None
 SECURE_HSTS_SECONDS = 0 if DEBUG else env("SECURE_HSTS_SECONDS")
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG and env("SECURE_HSTS_PRELOAD")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Off DEBUG the hub is served over HTTPS, so its cookies are Secure, and the session and CSRF
+# cookies take the __Host- prefix: browsers accept such a cookie only over HTTPS, with Path=/
+# and no Domain, so neither a plain-HTTP response nor a sibling subdomain can plant or
+# overwrite one (session fixation, CSRF token injection). A cache in front that bypasses on
+# these cookies matches both names (README, "Caching in front of the hub").
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
+SESSION_COOKIE_NAME = "__Host-sessionid" if SESSION_COOKIE_SECURE else "sessionid"
+CSRF_COOKIE_NAME = "__Host-csrftoken" if CSRF_COOKIE_SECURE else "csrftoken"
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+# Sent as Permissions-Policy `feature=()` (off for the page and anything it embeds) by
+# hub/security_headers.py: features the hub never uses, each one Chromium knows (it reports
+# unknown names on the console: tests/browser/test_security_headers.py). Not clipboard-write:
+# "Copy reference" on detail pages uses it.
+PERMISSIONS_POLICY_DISABLED = (
+    "accelerometer",
+    "autoplay",
+    "browsing-topics",
+    "camera",
+    "display-capture",
+    "encrypted-media",
+    "geolocation",
+    "gyroscope",
+    "hid",
+    "idle-detection",
+    "magnetometer",
+    "microphone",
+    "midi",
+    "payment",
+    "picture-in-picture",
+    "screen-wake-lock",
+    "serial",
+    "usb",
+    "xr-spatial-tracking",
+)
+# Cross-Origin-Resource-Policy is same-origin except for these paths, which other sites show
+# in their visitors' browsers: the share card and icons beside a pasted link (and
+# /favicon.ico's redirect to the icon). See hub/security_headers.py.
+CROSS_ORIGIN_SHARED_PATHS = (f"/{STATIC_URL}img/", "/favicon.ico")
 
 # No inline scripts or styles anywhere: JavaScript lives in static/js and only enhances.
 CONTENT_SECURITY_POLICY = {
@@ -234,13 +370,28 @@ PUBLIC_CACHE_SECONDS = env("PUBLIC_CACHE_SECONDS")
 PUBLIC_STALE_SECONDS = env("PUBLIC_STALE_SECONDS")
 RELEASE = env("RELEASE")
 
-# How many reverse proxies sit in front of gunicorn; 0 means trust REMOTE_ADDR only.
-TRUSTED_PROXY_COUNT = env("TRUSTED_PROXY_COUNT")
-
 # Downloads of whole listings (/evidence/export.csv, resources/exports.py) one client address
 # may start in ten minutes: each reads every result, so a script cannot make the hub do so
 # without pause. Feeds and pages are not limited.
 EXPORT_RATE_LIMIT = env("EXPORT_RATE_LIMIT")
+
+# Request size limits (README, "Deployment"): gunicorn refuses oversized request lines and
+# headers before Django sees them; Django limits what it reads of a body. The largest honest
+# POST is a curator's entry form (tens of kilobytes) and the most fields one sends are the
+# admin's bulk actions (a page of 100 ticked rows), well within Django's defaults, kept here
+# to be seen. Nothing in the hub takes an uploaded file, so a request carrying one is refused
+# (400) before any of it is stored.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # 2.5 MB of body, files aside
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000  # per query string or form
+DATA_UPLOAD_MAX_NUMBER_FILES = 0
+
+# Backups (manage.py backup_database and restore_database, hub/backups.py): the folder they
+# are written to, and how many of them are kept there (older ones are deleted after each).
+BACKUP_DIR = env("BACKUP_DIR")
+BACKUP_KEEP = env("BACKUP_KEEP")
+if BACKUP_KEEP < 1:
+    sys.stderr.write(f"BACKUP_KEEP is {BACKUP_KEEP}: keep at least 1 backup.\n")
+    raise SystemExit(3)
 
 # The read API (/api/v1/, the api app): anonymous and read-only, so no sessions, no CSRF and
 # JSON only. Each client address may make API_THROTTLE_RATE requests ("120/minute"; also
@@ -294,5 +445,9 @@ LOGGING = {
     "root": {"handlers": ["stdout"], "level": env("LOG_LEVEL")},
     "loggers": {
         "django": {"handlers": ["stdout"], "level": env("LOG_LEVEL"), "propagate": False},
+        # Sign-in events (accounts/events.py): always written, whatever LOG_LEVEL says.
+        "security": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
+        # django-axes' own lines repeat the security ones (with usernames masked): errors only.
+        "axes": {"handlers": ["stdout"], "level": "ERROR", "propagate": False},
     },
 }

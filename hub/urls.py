@@ -15,6 +15,8 @@ urlpatterns = [
     path("sitemap-<slug:section>.xml", sitemaps.sitemap_section, name="sitemap-section"),
     path("favicon.ico", seo.favicon, name="favicon"),
     path("feed/", LibraryFeed(), name="feed"),
+    # Staff password reset (before the admin, whose catch-all would take these paths).
+    path("admin/", include("accounts.urls")),
     path("admin/", admin.site.urls),
     path("newsletter/", include("newsletter.urls")),
     path("api/v1/", include("api.urls")),

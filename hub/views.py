@@ -2,6 +2,7 @@
 
 import logging
 
+from django.conf import settings
 from django.db import DatabaseError, connection
 from django.http import HttpResponse, HttpResponseServerError
 from django.shortcuts import render
@@ -9,6 +10,7 @@ from django.template import loader
 from django.views.decorators.cache import never_cache
 
 from hub.seo import site_structured_data
+from newsletter.models import SEND_LOG_DAYS, STALE_PENDING_DAYS
 from resources.cache import cached
 from resources.context_processors import kind_navigation
 from resources.models import Entry, EvidenceStrength, StudyDesign, Topic
@@ -51,6 +53,9 @@ def about(request):
     context = {
         "study_designs": StudyDesign.labels,
         "evidence_strengths": EvidenceStrength.labels,
+        "pending_days": STALE_PENDING_DAYS,
+        "send_log_days": SEND_LOG_DAYS,
+        "unsubscribed_retention_days": settings.UNSUBSCRIBED_RETENTION_DAYS,
     }
     return render(request, "about.html", context)
 

@@ -1,10 +1,10 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.models import DELETION, LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.urls import path
 
-from newsletter.export import subscribers_csv_response
+from newsletter.export import access_record_response, subscribers_csv_response
 from newsletter.models import Subscriber
 
 ERASED_REPR = "(erased subscriber)"
@@ -19,7 +19,7 @@ class SubscriberAdmin(admin.ModelAdmin):
     search_fields = ["email", "name"]
     date_hierarchy = "created"
     filter_horizontal = ["topics"]
-    actions = ["export_selected_confirmed"]
+    actions = ["export_selected_confirmed", "export_access_record"]
     # People join only through double opt-in, so the record of their consent is never typed in.
     readonly_fields = [
         "email",
@@ -61,6 +61,12 @@ class SubscriberAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return request.user.is_active and request.user.is_superuser
 
+    def delete_model(self, request, obj):
+        Subscriber.objects.filter(pk=obj.pk).erase()
+
+    def delete_queryset(self, request, queryset):
+        queryset.erase()
+
     def log_deletions(self, request, queryset):
         """Erasure means the address goes from the admin's history too; only the event stays."""
         content_type = ContentType.objects.get_for_model(Subscriber)
@@ -96,3 +102,22 @@ class SubscriberAdmin(admin.ModelAdmin):
     @admin.action(description="Export selected confirmed subscribers as CSV", permissions=["view"])
     def export_selected_confirmed(self, request, queryset):
         return subscribers_csv_response(queryset.confirmed().for_export())
+
+    @admin.action(
+        description="Export everything held about the selected person (JSON, access request)",
+        permissions=["view"],
+    )
+    def export_access_record(self, request, queryset):
+        """One person's access record as a download; the export is noted in their history."""
+        subscribers = list(queryset[:2])
+        if len(subscribers) != 1:
+            self.message_user(
+                request,
+                "Select exactly one subscriber to export what is held about them.",
+                messages.WARNING,
+            )
+            return None
+        [subscriber] = subscribers
+        response = access_record_response(subscriber)
+        self.log_change(request, subscriber, "Exported everything held (access request).")
+        return response

@@ -1,16 +1,12 @@
 """Every email the newsletter sends, built in one place so each carries the unsubscribe headers."""
 
-import logging
-import smtplib
-
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from hub.tasks import deliver
 from newsletter.tokens import CONFIRM_MAX_AGE, make_confirm_token, make_unsubscribe_token
-
-logger = logging.getLogger(__name__)
 
 
 def absolute_url(path):
@@ -57,13 +53,9 @@ def newsletter_email(subscriber, *, subject, template, context=None):
     return message
 
 
-def send_confirmation(subscriber):
-    """Send the double opt-in email and note when, so repeated signups do not flood the inbox.
-
-    An address the mail server refuses is a typing mistake, not a fault: it is logged and the
-    person sees the usual page (which never says whether mail went out).
-    """
-    message = newsletter_email(
+def confirmation_email(subscriber):
+    """The double opt-in email, with the link that confirms the subscription."""
+    return newsletter_email(
         subscriber,
         subject=f"Confirm your subscription to the {settings.SITE_NAME} newsletter",
         template="confirm",
@@ -72,11 +64,9 @@ def send_confirmation(subscriber):
             "expiry_days": CONFIRM_MAX_AGE.days,
         },
     )
-    try:
-        message.send()
-    except smtplib.SMTPRecipientsRefused:
-        logger.warning(
-            "The mail server refused a newsletter confirmation (subscriber %s)", subscriber.pk
-        )
-        return
-    subscriber.record_confirmation_sent()
+
+
+def send_confirmation(subscriber):
+    """Send the double opt-in email now (the worker does, newsletter/tasks.py); returns how it
+    went: hub.tasks SENT, REFUSED (a mistyped address: logged) or RETRYING."""
+    return deliver(confirmation_email(subscriber))

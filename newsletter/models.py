@@ -2,8 +2,9 @@
 
 import datetime
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import connections, models, router, transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -23,6 +24,8 @@ CONSENT_TEXT = (
 CONFIRMATION_RESEND_INTERVAL = datetime.timedelta(minutes=2)
 
 STALE_PENDING_DAYS = 30
+# How long the send log (the finished tasks that answered signups and sent email) is kept.
+SEND_LOG_DAYS = 30
 
 
 def normalise_email(value):
@@ -52,26 +55,100 @@ class SubscriberQuerySet(models.QuerySet):
     def for_export(self):
         return self.prefetch_related("topics").order_by("confirmed_at", "pk")
 
-    def sign_up(self, *, email, name="", topics=(), consent_text=CONSENT_TEXT):
-        """Record a signup and return the subscriber, or None when no email should be sent.
+    def past_retention(self, days=None):
+        """People who unsubscribed more than UNSUBSCRIBED_RETENTION_DAYS (or `days`) days ago:
+        to be erased."""
+        days = settings.UNSUBSCRIBED_RETENTION_DAYS if days is None else days
+        cutoff = timezone.now() - datetime.timedelta(days=days)
+        return self.filter(status=SubscriberStatus.UNSUBSCRIBED, unsubscribed_at__lt=cutoff)
+
+    def erase(self):
+        """Delete these subscribers and every task that names them (their send log); returns
+        how many people were erased."""
+        subscribers = list(self.only("pk", "email"))
+        tasks_about(subscribers).delete()
+        erased = self.model.objects.filter(pk__in=[subscriber.pk for subscriber in subscribers])
+        _, deleted_by_model = erased.delete()
+        return deleted_by_model.get(self.model._meta.label, 0)
+
+    def note_signup(self, email):
+        """Record that `email` was entered in the signup form; return its subscriber's id.
+
+        One upsert whatever the address's state (new, pending, confirmed, unsubscribed): a new
+        address gets a pending row with no consent yet, any other only `last_signup_at`. Every
+        signup so costs the same query and writes one row, and its timing says nothing of who
+        is subscribed. What the signup means is decided later, in the worker (`answer_signup`).
+        """
+        connection = connections[router.db_for_write(self.model)]
+        quote = connection.ops.quote_name
+        now = connection.ops.adapt_datetimefield_value(timezone.now())
+        table = quote(self.model._meta.db_table)
+        email_column = quote("email")
+        sql = (
+            f"INSERT INTO {table} ({email_column}, {quote('name')}, {quote('status')}, "
+            f"{quote('created')}, {quote('consent_text')}, {quote('last_signup_at')}) "
+            "VALUES (%s, '', %s, %s, '', %s) "
+            # The conflict target is the case-insensitive unique index on the address.
+            f"ON CONFLICT (LOWER({email_column})) DO UPDATE "
+            f"SET {quote('last_signup_at')} = excluded.{quote('last_signup_at')} "
+            f"RETURNING {quote('id')}"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [normalise_email(email), SubscriberStatus.PENDING, now, now])
+            return cursor.fetchone()[0]
+
+    def answer_signup(self, subscriber_id, *, name="", topic_slugs=(), consent_text=CONSENT_TEXT):
+        """Act on a signup `note_signup` recorded (in the worker); return the subscriber when a
+        confirmation email is due now, else None.
 
         A new or former subscriber becomes pending; a pending one is updated in place. A
         confirmed subscriber is left untouched (a signup form must not let a stranger change
         someone's details) and gets no email, and neither does anyone asked a moment ago.
+        The send is claimed under the row lock, so two signups at once send one email.
         """
-        email = normalise_email(email)
-        with transaction.atomic():
-            subscriber = self.select_for_update().with_email(email).first()
-            if subscriber is None:
-                try:
-                    with transaction.atomic():
-                        subscriber = self.create(email=email)
-                except IntegrityError:  # a simultaneous signup for the same address won
-                    subscriber = self.select_for_update().with_email(email).get()
-            if subscriber.status == SubscriberStatus.CONFIRMED:
-                return None
+        with transaction.atomic(using=router.db_for_write(self.model)):
+            subscriber = self.select_for_update().filter(pk=subscriber_id).first()
+            if subscriber is None or subscriber.status == SubscriberStatus.CONFIRMED:
+                return None  # erased since, or already subscribed
+            topics = Topic.objects.filter(slug__in=topic_slugs)
             subscriber.make_pending(name=name, topics=topics, consent_text=consent_text)
-            return subscriber if subscriber.confirmation_due() else None
+            if not subscriber.confirmation_due():
+                return None
+            subscriber.record_confirmation_sent()
+            return subscriber
+
+
+def tasks_about(subscribers):
+    """The background tasks that name these subscribers (the signups they answered and the
+    emails sent to them): their send log, kept by the database task backend."""
+    from django_tasks_db.models import DBTaskResult
+
+    subscribers = list(subscribers)
+    return DBTaskResult.objects.filter(
+        Q(
+            task_path=SIGNUP_TASK_PATH,
+            args_kwargs__kwargs__subscriber_id__in=[subscriber.pk for subscriber in subscribers],
+        )
+        | Q(
+            task_path=SEND_EMAIL_TASK_PATH,
+            args_kwargs__kwargs__to__0__in=[subscriber.email for subscriber in subscribers],
+        )
+    )
+
+
+def expired_send_log(days=SEND_LOG_DAYS):
+    """Finished signup and email tasks older than `days` days: the send log past its time."""
+    from django_tasks_db.models import DBTaskResult
+
+    cutoff = timezone.now() - datetime.timedelta(days=days)
+    return DBTaskResult.objects.finished().filter(
+        task_path__in=[SIGNUP_TASK_PATH, SEND_EMAIL_TASK_PATH], finished_at__lt=cutoff
+    )
+
+
+# The tasks' import paths, named here so that the models need not import the tasks.
+SIGNUP_TASK_PATH = "newsletter.tasks.process_signup"
+SEND_EMAIL_TASK_PATH = "hub.tasks.send_email"
 
 
 class Subscriber(models.Model):
@@ -100,7 +177,12 @@ class Subscriber(models.Model):
     consented_at = models.DateTimeField(
         null=True, blank=True, help_text="When they confirmed their consent by opening the link."
     )
-    last_confirmation_sent_at = models.DateTimeField(null=True, blank=True)
+    last_confirmation_sent_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the last confirmation email went out."
+    )
+    last_signup_at = models.DateTimeField(
+        null=True, blank=True, help_text="When this address was last entered in the signup form."
+    )
 
     objects = SubscriberQuerySet.as_manager()
 
@@ -154,6 +236,11 @@ class Subscriber(models.Model):
 
     def record_confirmation_sent(self):
         self.last_confirmation_sent_at = timezone.now()
+        self.save(update_fields=["last_confirmation_sent_at"])
+
+    def forget_confirmation_sent(self):
+        """The confirmation did not go out after all (the mail server refused the address)."""
+        self.last_confirmation_sent_at = None
         self.save(update_fields=["last_confirmation_sent_at"])
 
     def confirm(self):

@@ -6,9 +6,9 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_safe
 
 from hub.ratelimit import is_rate_limited
-from newsletter.emails import send_confirmation
 from newsletter.forms import SignupForm
 from newsletter.models import Subscriber
+from newsletter.tasks import request_signup
 from newsletter.tokens import (
     ExpiredToken,
     InvalidToken,
@@ -24,8 +24,8 @@ SIGNUP_WINDOW_SECONDS = 600
 def signup(request):
     """Show the form; on a valid POST, start the double opt-in and redirect (PRG).
 
-    Every accepted submission ends on the same page, whatever the address's state, so the
-    form never tells anyone who is subscribed.
+    Every accepted submission ends on the same page after the same work, whatever the
+    address's state, so neither the page nor its timing tells anyone who is subscribed.
     """
     if request.method != "POST":
         return render(request, "newsletter/signup.html", {"form": SignupForm()})
@@ -38,13 +38,12 @@ def signup(request):
         return redirect("newsletter:check-email")
     if not form.is_valid():
         return render(request, "newsletter/signup.html", {"form": form}, status=400)
-    subscriber = Subscriber.objects.sign_up(
+    # The same upsert and the same task for every address: the worker decides what to send.
+    request_signup(
         email=form.cleaned_data["email"],
         name=form.cleaned_data["name"],
         topics=form.cleaned_data["topics"],
     )
-    if subscriber is not None:
-        send_confirmation(subscriber)
     return redirect("newsletter:check-email")
 
 

@@ -24,6 +24,7 @@ from resources.models import (
     normalise_doi,
 )
 from tests.factories import EntryFactory, TopicFactory
+from tests.two_factor import confirmed_authenticator
 
 pytestmark = pytest.mark.django_db
 
@@ -225,7 +226,14 @@ def test_the_public_and_signed_in_visitors_see_only_published_entries():
 def test_curators_see_drafts_too(curator):
     EntryFactory(status=Status.PUBLISHED)
     EntryFactory(status=Status.DRAFT)
+    curator.otp_device = confirmed_authenticator(curator)  # signed in with a code
     assert Entry.objects.visible_to(curator).count() == 2
+
+
+def test_curators_signed_in_without_the_code_they_need_see_only_published_ones(curator):
+    EntryFactory(status=Status.PUBLISHED)
+    EntryFactory(status=Status.DRAFT)
+    assert Entry.objects.visible_to(curator).count() == 1
 
 
 def test_staff_who_may_not_view_entries_see_only_published_ones():

@@ -10,6 +10,7 @@ from pathlib import Path
 from unittest import mock
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.db import IntegrityError
 from django.test import Client
@@ -227,7 +228,7 @@ def test_the_signup_form_refuses_a_post_without_a_csrf_token():
 def test_the_signup_form_accepts_a_post_with_its_csrf_token():
     client = Client(enforce_csrf_checks=True)
     client.get(SIGNUP_URL)
-    token = client.cookies["csrftoken"].value
+    token = client.cookies[settings.CSRF_COOKIE_NAME].value
     response = sign_up(client, csrfmiddlewaretoken=token)
     assert response.status_code == 302
 

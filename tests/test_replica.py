@@ -133,7 +133,8 @@ def shared_cache(settings, shared_cache_dir):
 @pytest.fixture
 def curator_cookie(client, curator):
     client.force_login(curator)
-    return {"Cookie": f"sessionid={client.cookies['sessionid'].value}"}
+    name = django_settings.SESSION_COOKIE_NAME
+    return {"Cookie": f"{name}={client.cookies[name].value}"}
 
 
 def test_public_pages_read_the_replica_and_signed_in_curators_the_primary(

@@ -24,8 +24,15 @@ class EntryQuerySet(models.QuerySet):
 
     def visible_to(self, user):
         """Published entries, plus unpublished ones for those allowed to preview them: users
-        who may view entries in the admin."""
-        if user.is_authenticated and user.is_staff and user.has_perm("resources.view_entry"):
+        who may view entries in the admin (so signed in with a code where one is needed)."""
+        from accounts.two_factor import is_signed_in_fully
+
+        if (
+            user.is_authenticated
+            and user.is_staff
+            and user.has_perm("resources.view_entry")
+            and is_signed_in_fully(user)
+        ):
             return self
         return self.published()
 

@@ -4,6 +4,7 @@ import importlib
 
 import pytest
 from django.apps import apps
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from playwright.sync_api import expect
 
@@ -11,19 +12,22 @@ from resources.models import Entry, Kind, Status
 from tests.browser.conftest import assert_no_axe_violations
 from tests.conftest import CURATOR_PASSWORD
 from tests.factories import EntryFactory, TopicFactory
+from tests.two_factor import confirmed_authenticator, current_code
 
 curators_migration = importlib.import_module("resources.migrations.0003_curators_group")
 
 
 @pytest.fixture
 def curator(django_user_model, transactional_db):
-    """A curator, with the Curators group made again by its migration: browser tests run in
-    transactional tests, which empty every table (the migration's group too) after each test."""
+    """A curator with an authenticator app set up, and the Curators group made again by its
+    migration: browser tests run in transactional tests, which empty every table (the
+    migration's group too) after each test."""
     curators_migration.create_curators_group(apps, None)
     user = django_user_model.objects.create_user(
         "curator", "curator@example.org", CURATOR_PASSWORD, is_staff=True
     )
     user.groups.add(Group.objects.get(name="Curators"))
+    confirmed_authenticator(user)
     return user
 
 
@@ -41,10 +45,13 @@ def csp_violations(page):
     return violations
 
 
-def log_in(page):
+def log_in(page, username="curator"):
+    """Sign in through the real page, typing the code the curator's authenticator shows."""
     page.goto("/admin/login/?next=/admin/")
-    page.locator("#id_username").fill("curator")
+    page.locator("#id_username").fill(username)
     page.locator("#id_password").fill(CURATOR_PASSWORD)
+    device = confirmed_authenticator(get_user_model().objects.get(username=username))
+    page.get_by_label("Code").fill(current_code(device))
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("link", name="Evidence", exact=True)).to_be_visible()
 

@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import assert_no_axe_violations
 from tests.factories import ApproachFactory, EntryFactory, RegionFactory, TopicFactory
+from tests.two_factor import confirmed_authenticator, current_code
 
 
 @pytest.fixture
@@ -138,6 +139,7 @@ def test_staff_preview_banner_has_no_accessibility_violations(page, review, admi
     page.goto("/admin/login/")
     page.get_by_label("Username").fill(admin_user.username)
     page.get_by_label("Password").fill("password")
+    page.get_by_label("Code").fill(current_code(confirmed_authenticator(admin_user)))
     page.get_by_role("button", name="Log in").click()
     page.goto(review.get_absolute_url())
     expect(page.get_by_text("Draft preview — not public.")).to_be_visible()
