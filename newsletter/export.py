@@ -43,10 +43,10 @@ def access_record(subscriber):
     """Everything the hub holds about one subscriber, for a subject access request.
 
     Their row, topics, the consent wording they were shown and when they agreed, the dates of
-    their signup, confirmation and unsubscribing, their send log (the background tasks that
-    answered their signups and the emails sent to them, while the task backend keeps them),
-    and the admin's history of changes to their record. Nothing about anyone else: curators'
-    names are left out of the history.
+    their signup, confirmation and unsubscribing, their send log (the background tasks of their
+    signups, answered or still waiting for the worker, and the emails sent to them, while the
+    task backend keeps them), and the admin's history of changes to their record. Nothing
+    about anyone else: curators' names are left out of the history.
     """
     return {
         "exported_at": timezone.now(),

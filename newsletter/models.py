@@ -74,10 +74,10 @@ class SubscriberQuerySet(models.QuerySet):
     def note_signup(self, email):
         """Record that `email` was entered in the signup form; return its subscriber's id.
 
-        One upsert whatever the address's state (new, pending, confirmed, unsubscribed): a new
-        address gets a pending row with no consent yet, any other only `last_signup_at`. Every
-        signup so costs the same query and writes one row, and its timing says nothing of who
-        is subscribed. What the signup means is decided later, in the worker (`answer_signup`).
+        Run by the worker (`process_signup`), never in the request, which only enqueues: one
+        upsert whatever the address's state (new, pending, confirmed, unsubscribed), so a new
+        address gets a pending row with no consent yet and any other only `last_signup_at`.
+        What the signup means is decided next, by `answer_signup`.
         """
         connection = connections[router.db_for_write(self.model)]
         quote = connection.ops.quote_name
@@ -98,8 +98,8 @@ class SubscriberQuerySet(models.QuerySet):
             return cursor.fetchone()[0]
 
     def answer_signup(self, subscriber_id, *, name="", topic_slugs=(), consent_text=CONSENT_TEXT):
-        """Act on a signup `note_signup` recorded (in the worker); return the subscriber when a
-        confirmation email is due now, else None.
+        """Act on a signup `note_signup` has just recorded (both in the worker); return the
+        subscriber when a confirmation email is due now, else None.
 
         A new or former subscriber becomes pending; a pending one is updated in place. A
         confirmed subscriber is left untouched (a signup form must not let a stranger change
@@ -119,20 +119,21 @@ class SubscriberQuerySet(models.QuerySet):
 
 
 def tasks_about(subscribers):
-    """The background tasks that name these subscribers (the signups they answered and the
-    emails sent to them): their send log, kept by the database task backend."""
+    """The background tasks that name these subscribers (their signups, answered or still
+    waiting for the worker, and the emails sent to them): their send log, kept by the database
+    task backend. A signup task names the person by their (normalised) address; ones queued
+    before the request stopped writing the subscriber row named them by id."""
     from django_tasks_db.models import DBTaskResult
 
     subscribers = list(subscribers)
+    emails = [normalise_email(subscriber.email) for subscriber in subscribers]
     return DBTaskResult.objects.filter(
-        Q(
+        Q(task_path=SIGNUP_TASK_PATH, args_kwargs__kwargs__email__in=emails)
+        | Q(
             task_path=SIGNUP_TASK_PATH,
             args_kwargs__kwargs__subscriber_id__in=[subscriber.pk for subscriber in subscribers],
         )
-        | Q(
-            task_path=SEND_EMAIL_TASK_PATH,
-            args_kwargs__kwargs__to__0__in=[subscriber.email for subscriber in subscribers],
-        )
+        | Q(task_path=SEND_EMAIL_TASK_PATH, args_kwargs__kwargs__to__0__in=emails)
     )
 
 

@@ -38,7 +38,8 @@ def signup(request):
         return redirect("newsletter:check-email")
     if not form.is_valid():
         return render(request, "newsletter/signup.html", {"form": form}, status=400)
-    # The same upsert and the same task for every address: the worker decides what to send.
+    # The same task for every address and nothing else (no subscriber row is read or
+    # written here): the worker records the signup and decides what to send.
     request_signup(
         email=form.cleaned_data["email"],
         name=form.cleaned_data["name"],

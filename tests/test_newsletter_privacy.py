@@ -87,6 +87,7 @@ def test_a_curator_downloads_everything_held_about_one_person_as_json(curator_cl
 def test_the_access_record_holds_nothing_about_anyone_else(curator_client, two_people):
     ann, bob = two_people
     content = export(curator_client, ann).content.decode()
+    sign_up(curator_client, "bob@example.org", name="Bob Other")  # waiting for the worker
     for trace in ("bob@example.org", "Bob Other", "dementia", f'"subscriber_id": {bob.pk}'):
         assert trace not in content
     assert "curator" not in content  # who changed or exported the record is not theirs
@@ -107,6 +108,21 @@ def test_the_access_record_includes_retried_emails_and_admin_history(
     assert len(tasks) == 2
     [history] = record["admin_history"]
     assert history["action"] == "changed" and "Name" in history["change"]
+
+
+def test_the_access_record_includes_signups_still_waiting_for_the_worker(
+    curator_client, two_people
+):
+    ann, _ = two_people
+    sign_up(curator_client, "ANN@Example.org", name="Ann Again")
+    record = json.loads(export(curator_client, ann).content)
+    answered, waiting = record["send_log"]
+    assert answered["status"] == TaskResultStatus.SUCCESSFUL
+    assert waiting["task"] == "process_signup"
+    assert waiting["status"] == TaskResultStatus.READY
+    assert waiting["arguments"]["email"] == "ann@example.org"
+    assert waiting["arguments"]["name"] == "Ann Again"
+    assert waiting["finished_at"] is None
 
 
 def test_the_export_is_noted_in_the_persons_admin_history(curator_client, two_people):
@@ -131,11 +147,15 @@ def test_staff_who_may_not_view_subscribers_cannot_export(client, two_people):
 
 def test_erasing_a_person_erases_their_send_log_too(admin_client, two_people):
     ann, bob = two_people
+    sign_up(admin_client, "ann@example.org", name="Ann Again")  # not yet answered
+    send_email.enqueue(subject="Confirm", body="…", to=[ann.email], attempt=2)
     delete_url = reverse("admin:newsletter_subscriber_delete", args=[ann.pk])
     admin_client.post(delete_url, {"post": "yes"})
     assert not Subscriber.objects.filter(pk=ann.pk).exists()
     [left] = DBTaskResult.objects.all()
-    assert left.args_kwargs["kwargs"]["subscriber_id"] == bob.pk
+    assert left.args_kwargs["kwargs"]["email"] == bob.email
+    run_ready_tasks()  # nothing was left to bring the erased person back
+    assert not Subscriber.objects.filter(email="ann@example.org").exists()
 
 
 def make_subscriber(*, left_days_ago=None, **kwargs):
@@ -187,7 +207,36 @@ def test_purge_erases_the_send_log_of_the_people_it_erases(client, database_task
     purge()
     assert list(Subscriber.objects.values_list("email", flat=True)) == ["bob@example.org"]
     [left] = DBTaskResult.objects.all()
-    assert left.args_kwargs["kwargs"]["subscriber_id"] == Subscriber.objects.get().pk
+    assert left.args_kwargs["kwargs"]["email"] == "bob@example.org"
+
+
+def test_purge_erases_signups_of_the_people_it_erases_still_waiting_for_the_worker(
+    client, database_tasks
+):
+    SubscriberFactory(
+        email="ann@example.org",
+        status="unsubscribed",
+        unsubscribed_at=timezone.now() - datetime.timedelta(days=400),
+    )
+    sign_up(client, "ann@example.org")
+    sign_up(client, "bob@example.org")
+    purge()
+    [left] = DBTaskResult.objects.all()
+    assert left.args_kwargs["kwargs"]["email"] == "bob@example.org"
+
+
+def test_the_send_log_still_finds_signups_queued_by_subscriber_id(client, database_tasks):
+    from newsletter.tasks import process_signup
+
+    ann = SubscriberFactory(email="ann@example.org")
+    bob = SubscriberFactory(email="bob@example.org")
+    for person in (ann, bob):
+        process_signup.enqueue(
+            subscriber_id=person.pk, name="", topic_slugs=[], consent_text=CONSENT_TEXT
+        )
+    Subscriber.objects.filter(pk=ann.pk).erase()
+    [left] = DBTaskResult.objects.all()
+    assert left.args_kwargs["kwargs"]["subscriber_id"] == bob.pk
 
 
 def test_purge_deletes_finished_send_logs_after_thirty_days_only(client, database_tasks):
