@@ -40,12 +40,15 @@ env = environ.Env(
     EXPORT_RATE_LIMIT=(int, 20),
     BACKUP_DIR=(str, str(BASE_DIR / "backups")),
     BACKUP_KEEP=(int, 14),
+    LINK_CHECK_TIMEOUT=(float, 10.0),
     TASKS_BACKEND=(str, ""),
     UNSUBSCRIBED_RETENTION_DAYS=(int, 365),
     REQUIRE_2FA=(bool, None),
     LOGIN_FAILURE_LIMIT=(int, 5),
     LOGIN_ACCOUNT_FAILURE_LIMIT=(int, 20),
     LOGIN_LOCKOUT_MINUTES=(int, 60),
+    CROSSREF_API_URL=(str, "https://api.crossref.org"),
+    CROSSREF_TIMEOUT=(float, 5.0),
 )
 
 # pytest imports these settings; tests get a fast hasher and no HTTPS redirects.
@@ -385,6 +388,11 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # 2.5 MB of body, files aside
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000  # per query string or form
 DATA_UPLOAD_MAX_NUMBER_FILES = 0
 
+# "Fill from DOI" in the admin (resources/crossref.py): Crossref's public API, and how many
+# seconds a curator waits for it before being told to try later.
+CROSSREF_API_URL = env("CROSSREF_API_URL")
+CROSSREF_TIMEOUT = env("CROSSREF_TIMEOUT")
+
 # Backups (manage.py backup_database and restore_database, hub/backups.py): the folder they
 # are written to, and how many of them are kept there (older ones are deleted after each).
 BACKUP_DIR = env("BACKUP_DIR")
@@ -392,6 +400,10 @@ BACKUP_KEEP = env("BACKUP_KEEP")
 if BACKUP_KEEP < 1:
     sys.stderr.write(f"BACKUP_KEEP is {BACKUP_KEEP}: keep at least 1 backup.\n")
     raise SystemExit(3)
+
+# The link checker (manage.py check_links, resources/link_checks.py): seconds to wait for a
+# site to connect or answer before trying again, and at last calling the link broken.
+LINK_CHECK_TIMEOUT = env("LINK_CHECK_TIMEOUT")
 
 # The read API (/api/v1/, the api app): anonymous and read-only, so no sessions, no CSRF and
 # JSON only. Each client address may make API_THROTTLE_RATE requests ("120/minute"; also

@@ -22,6 +22,7 @@ from simple_history.template_utils import HistoricalRecordContextHelper
 
 from resources import services
 from resources.cache import catalogue_change
+from resources.doi_admin import FillFromDoiMixin
 from resources.kinds import KINDS
 from resources.models import (
     DOI_PATTERN,
@@ -30,6 +31,8 @@ from resources.models import (
     Entry,
     EntryTerm,
     Finding,
+    LinkCheck,
+    LinkState,
     Status,
     Term,
     normalise_doi,
@@ -169,7 +172,29 @@ class DecadeFilter(admin.SimpleListFilter):
         return queryset
 
 
-class EntryAdmin(SimpleHistoryAdmin):
+class LinkStateFilter(admin.SimpleListFilter):
+    """What `manage.py check_links` last found at the entry's link (resources/link_checks.py)."""
+
+    title = "link check"
+    parameter_name = "link"
+
+    def lookups(self, request, model_admin):
+        return [
+            (LinkState.BROKEN, "Broken link"),
+            (LinkState.MOVED, "Moved"),
+            (LinkState.OK, "OK"),
+            ("unchecked", "Not checked yet"),
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() == "unchecked":
+            return queryset.filter(link_check__isnull=True)
+        if self.value() in LinkState.values:
+            return queryset.filter(link_check__state=self.value())
+        return queryset
+
+
+class EntryAdmin(FillFromDoiMixin, SimpleHistoryAdmin):
     """What the three kind screens share; each subclass adds its kind's fields and filters."""
 
     form = EntryAdminForm
@@ -184,7 +209,7 @@ class EntryAdmin(SimpleHistoryAdmin):
     # The "(N total)" beside a filtered count costs a second count of the whole kind.
     show_full_result_count = False
     prepopulated_fields = {"slug": ["title"]}
-    readonly_fields = ["published_at", "created", "updated", "is_synthetic"]
+    readonly_fields = ["published_at", "created", "updated", "is_synthetic", "link_check_result"]
     object_history_list_template = "admin/resources/object_history_list.html"
     actions = ["publish", "return_to_draft", "archive", "mark_reviewed_today"]
 
@@ -195,7 +220,14 @@ class EntryAdmin(SimpleHistoryAdmin):
 
     def get_list_filter(self, request):
         kind_filters = self.spec.admin_filters
-        return ["status", *kind_filters, DecadeFilter, *TAXONOMY_LIST_FILTERS, SyntheticFilter]
+        return [
+            "status",
+            *kind_filters,
+            DecadeFilter,
+            *TAXONOMY_LIST_FILTERS,
+            LinkStateFilter,
+            SyntheticFilter,
+        ]
 
     def get_historical_record_context_helper(self, request, historical_record):
         return EntryHistoryHelper(self.model, historical_record)
@@ -222,7 +254,14 @@ class EntryAdmin(SimpleHistoryAdmin):
                 "Provenance",
                 {"fields": ["source_seen", "published_at", "created", "updated", "is_synthetic"]},
             ),
+            ("Link check", {"fields": ["link_check_result"]}),
         ]
+
+    @admin.display(description="last link check")
+    def link_check_result(self, entry):
+        """What `manage.py check_links` last found at the link, or that it has not run yet."""
+        check = LinkCheck.objects.filter(entry_id=entry.pk).first() if entry.pk else None
+        return check.describe() if check else "Not checked yet."
 
     def get_search_results(self, request, queryset, search_term):
         """A whole DOI, however it is pasted (doi.org link, `doi:`, any case), finds its entry

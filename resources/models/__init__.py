@@ -33,6 +33,7 @@ from resources.models.findings import (
     Direction,
     Finding,
 )
+from resources.models.links import LinkCheck, LinkState
 from resources.models.terms import TAXONOMY_MODELS, EntryTerm, Term, TermQuerySet
 
 Resource = KIND_MODELS[Kind.RESOURCE]
@@ -49,7 +50,7 @@ __all__ = [
     "DIRECTION_DESCRIPTIONS", "DIRECTION_SYMBOLS", "DOI_PATTERN", "KINDS", "KIND_MODELS",
     "MAX_STORED_YEAR", "MIN_YEAR", "RESERVED_SLUGS", "TAXONOMY_MODELS", "Approach", "Audience",
     "Cost", "Direction", "Entry", "EntryQuerySet", "EntryTerm", "Evidence", "EvidenceStrength",
-    "Finding", "Kind", "KindProxyMixin", "Outcome", "Population", "Region",
-    "Resource", "ResourceFormat", "Status", "StudyDesign", "Term", "TermQuerySet", "Tool",
+    "Finding", "Kind", "KindProxyMixin", "LinkCheck", "LinkState", "Outcome", "Population",
+    "Region", "Resource", "ResourceFormat", "Status", "StudyDesign", "Term", "TermQuerySet", "Tool",
     "ToolFormat", "Topic", "max_year", "normalise_doi", "validate_doi", "validate_year",
 ]  # fmt: skip
