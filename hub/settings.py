@@ -41,6 +41,7 @@ env = environ.Env(
     BACKUP_DIR=(str, str(BASE_DIR / "backups")),
     BACKUP_KEEP=(int, 14),
     LINK_CHECK_TIMEOUT=(float, 10.0),
+    REVIEW_INTERVAL_MONTHS=(int, 24),
     TASKS_BACKEND=(str, ""),
     UNSUBSCRIBED_RETENTION_DAYS=(int, 365),
     REQUIRE_2FA=(bool, None),
@@ -404,6 +405,10 @@ if BACKUP_KEEP < 1:
 # The link checker (manage.py check_links, resources/link_checks.py): seconds to wait for a
 # site to connect or answer before trying again, and at last calling the link broken.
 LINK_CHECK_TIMEOUT = env("LINK_CHECK_TIMEOUT")
+
+# A published entry is "due for review" (an admin filter with a count) once this many months
+# have passed since a curator last reviewed it, or, never reviewed, since it was published.
+REVIEW_INTERVAL_MONTHS = max(1, env("REVIEW_INTERVAL_MONTHS"))
 
 # The read API (/api/v1/, the api app): anonymous and read-only, so no sessions, no CSRF and
 # JSON only. Each client address may make API_THROTTLE_RATE requests ("120/minute"; also

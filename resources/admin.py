@@ -172,6 +172,22 @@ class DecadeFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ReviewDueFilter(admin.SimpleListFilter):
+    """Published entries not reviewed for REVIEW_INTERVAL_MONTHS, with how many there are."""
+
+    title = "review"
+    parameter_name = "review"
+
+    def lookups(self, request, model_admin):
+        due = model_admin.get_queryset(request).due_for_review().count()
+        return [("due", f"Due for review ({due})")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "due":
+            return queryset.due_for_review()
+        return queryset
+
+
 class LinkStateFilter(admin.SimpleListFilter):
     """What `manage.py check_links` last found at the entry's link (resources/link_checks.py)."""
 
@@ -225,6 +241,7 @@ class EntryAdmin(FillFromDoiMixin, SimpleHistoryAdmin):
             *kind_filters,
             DecadeFilter,
             *TAXONOMY_LIST_FILTERS,
+            ReviewDueFilter,
             LinkStateFilter,
             SyntheticFilter,
         ]

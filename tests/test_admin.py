@@ -282,6 +282,8 @@ def test_the_change_form_needs_the_same_queries_for_many_chosen_terms_as_for_few
 ):
     few = EntryFactory(kind=Kind.EVIDENCE, topics=TopicFactory.create_batch(2))
     many = EntryFactory(kind=Kind.EVIDENCE, topics=TopicFactory.create_batch(30))
+    # Once first, so that what a process looks up once (content types) counts for neither.
+    curator_client.get(admin_url(Kind.EVIDENCE, "change", few.pk))
     with django_assert_max_num_queries(20) as for_few:
         curator_client.get(admin_url(Kind.EVIDENCE, "change", few.pk))
 
@@ -665,3 +667,47 @@ def test_a_made_up_topic_filter_value_leaves_the_list_unfiltered(curator_client,
 
     assert response.status_code == 200
     assert [entry.title for entry in response.context["cl"].result_list] == ["Untagged"]
+
+
+def test_entries_not_reviewed_for_the_interval_are_due_for_review_with_a_count(
+    curator_client, settings
+):
+    settings.REVIEW_INTERVAL_MONTHS = 24
+    today = timezone.localdate()
+    long_ago = timezone.now() - datetime.timedelta(days=3 * 365)
+    EntryFactory(title="Reviewed recently", last_reviewed_on=today)
+    EntryFactory(title="Reviewed long ago", last_reviewed_on=today - datetime.timedelta(days=800))
+    never = EntryFactory(title="Never reviewed, old")
+    Entry.objects.filter(pk=never.pk).update(published_at=long_ago)
+    EntryFactory(title="Never reviewed, new")
+    EntryFactory(title="Old draft", status=Status.DRAFT, last_reviewed_on=today.replace(year=2000))
+
+    response = curator_client.get(admin_url(Kind.RESOURCE, "changelist"), {"review": "due"})
+
+    titles = sorted(entry.title for entry in response.context["cl"].result_list)
+    assert titles == ["Never reviewed, old", "Reviewed long ago"]
+    assert "Due for review (2)" in response.text
+
+
+def test_the_review_interval_comes_from_the_setting(settings):
+    today = timezone.localdate()
+    EntryFactory(last_reviewed_on=today - datetime.timedelta(days=100))
+    settings.REVIEW_INTERVAL_MONTHS = 24
+    assert Entry.objects.due_for_review().count() == 0
+    settings.REVIEW_INTERVAL_MONTHS = 3
+    assert Entry.objects.due_for_review().count() == 1
+
+
+@pytest.mark.parametrize(
+    ("day", "months", "expected"),
+    [
+        (datetime.date(2026, 3, 31), 1, datetime.date(2026, 2, 28)),
+        (datetime.date(2024, 3, 31), 1, datetime.date(2024, 2, 29)),
+        (datetime.date(2026, 12, 1), 24, datetime.date(2024, 12, 1)),
+        (datetime.date(2026, 1, 15), 13, datetime.date(2024, 12, 15)),
+    ],
+)
+def test_months_before_counts_calendar_months(day, months, expected):
+    from resources.models.querysets import months_before
+
+    assert months_before(day, months) == expected

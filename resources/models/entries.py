@@ -207,6 +207,7 @@ class Entry(KindFields):
             models.Index(F("status"), Lower("title"), name="entry_title_idx"),
             models.Index(fields=["-updated"], name="entry_updated_idx"),
             models.Index(fields=["status", "featured"], name="entry_featured_idx"),
+            models.Index(fields=["status", "last_reviewed_on"], name="entry_review_idx"),
             models.Index(fields=["study_design"], name="entry_study_design_idx"),
             models.Index(fields=["evidence_strength"], name="entry_strength_idx"),
             models.Index(fields=["tool_format"], name="entry_tool_format_idx"),

@@ -1,12 +1,25 @@
 """Named, chainable reads of the catalogue: `Entry.objects.published().for_listing()`."""
 
+import calendar
+import datetime
+
+from django.conf import settings
 from django.db import models
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.urls import reverse
+from django.utils import timezone
 
 from resources.kinds import KINDS
 from resources.models.base import Status, normalise_doi
 from resources.models.findings import Finding
+
+
+def months_before(day, months):
+    """The date `months` calendar months before `day` (the 31st becomes the month's last)."""
+    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
+    return day.replace(
+        year=year, month=month + 1, day=min(day.day, calendar.monthrange(year, month + 1)[1])
+    )
 
 
 def detail_prefetches():
@@ -52,6 +65,16 @@ class EntryQuerySet(models.QuerySet):
         """Entries whose link is `url`, with or without a trailing slash."""
         bare = (url or "").strip().rstrip("/")
         return self.filter(url__in=[bare, f"{bare}/"]) if bare else self.none()
+
+    def due_for_review(self, today=None):
+        """Published entries not reviewed for REVIEW_INTERVAL_MONTHS: reviewed before the
+        cut-off, or never reviewed and published before it."""
+        cutoff = months_before(today or timezone.localdate(), settings.REVIEW_INTERVAL_MONTHS)
+        start_of_cutoff = timezone.make_aware(datetime.datetime.combine(cutoff, datetime.time()))
+        return self.published().filter(
+            Q(last_reviewed_on__lt=cutoff)
+            | Q(last_reviewed_on__isnull=True, published_at__lt=start_of_cutoff)
+        )
 
     def real(self):
         """Entries curated by people, leaving out `generate_entries` synthetic ones."""
