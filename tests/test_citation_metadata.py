@@ -2,52 +2,26 @@
 tags (the Zotero connector's one-click save) and schema.org JSON-LD."""
 
 import json
-from html.parser import HTMLParser
 
 import pytest
 from django.test import override_settings
 
 from tests.factories import EntryFactory, TopicFactory
+from tests.head import HeadTags
 
 pytestmark = pytest.mark.django_db
 
 SITE = "https://hub.example.org"
 
 
-class HeadReader(HTMLParser):
-    """Collects the page's meta tags as (name, content) and its JSON-LD blocks as text."""
-
-    def __init__(self):
-        super().__init__()
-        self.meta, self.json_ld, self._in_json_ld = [], [], False
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "meta" and "name" in attrs:
-            self.meta.append((attrs["name"], attrs.get("content")))
-        self._in_json_ld = tag == "script" and attrs.get("type") == "application/ld+json"
-        if self._in_json_ld:
-            self.json_ld.append("")
-
-    def handle_endtag(self, tag):
-        if tag == "script":
-            self._in_json_ld = False
-
-    def handle_data(self, data):
-        if self._in_json_ld:
-            self.json_ld[-1] += data
-
-
 def read_head(client, entry):
     response = client.get(entry.get_absolute_url())
     assert response.status_code == 200
-    reader = HeadReader()
-    reader.feed(response.content.decode())
-    return reader
+    return HeadTags(response.content.decode())
 
 
 def citation_tags(reader, name):
-    return [content for tag, content in reader.meta if tag == name]
+    return reader.properties(name)
 
 
 def schema_org(client, entry):

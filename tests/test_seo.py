@@ -4,7 +4,6 @@ Graph tags, icons, the home page's JSON-LD, and compressed responses."""
 import gzip
 import json
 import struct
-from html.parser import HTMLParser
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -16,6 +15,7 @@ from django.test import Client
 from hub import sitemaps
 from resources.models import Kind, Status
 from tests.factories import ApproachFactory, EntryFactory, OutcomeFactory, TopicFactory
+from tests.head import HeadTags
 
 SITE = "https://hub.example.org"
 SITEMAP_NS = {"sm": "http://www.sitemaps.org/schemas/sitemap/0.9"}
@@ -53,52 +53,6 @@ def catalogue(db):
         approaches=[groups],
         findings=[(OutcomeFactory(name="Wellbeing", slug="wellbeing"), "positive")],
     )
-
-
-class HeadTags(HTMLParser):
-    """The <link> and <meta> tags and JSON-LD blocks of a page."""
-
-    def __init__(self, html):
-        super().__init__()
-        self.links, self.metas, self.json_ld = [], [], []
-        self._in_json_ld = False
-        self.feed(html)
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "link":
-            self.links.append(attrs)
-        elif tag == "meta":
-            self.metas.append(attrs)
-        elif tag == "script" and attrs.get("type") == "application/ld+json":
-            self._in_json_ld = True
-            self.json_ld.append("")
-
-    def handle_endtag(self, tag):
-        if tag == "script":
-            self._in_json_ld = False
-
-    def handle_data(self, data):
-        if self._in_json_ld:
-            self.json_ld[-1] += data
-
-    def canonical(self):
-        hrefs = [link["href"] for link in self.links if link.get("rel") == "canonical"]
-        assert len(hrefs) <= 1, hrefs
-        return hrefs[0] if hrefs else None
-
-    def properties(self, name):
-        """Every value of the meta tag `name` (property="og:…" or name="twitter:…")."""
-        return [
-            meta["content"]
-            for meta in self.metas
-            if meta.get("property") == name or meta.get("name") == name
-        ]
-
-    def property(self, name):
-        values = self.properties(name)
-        assert len(values) == 1, f"{name}: {values}"
-        return values[0]
 
 
 def head_of(response):
