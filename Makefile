@@ -7,7 +7,8 @@ PORT ?= 8000
 # `make run` is for local use: SQLite unless DATABASE_URL says otherwise, DEBUG on.
 export DEBUG ?= 1
 
-.PHONY: run test test-browser lint format check bench bench-pages bench-export bench-signup \
+.PHONY: run test test-browser lint format check bench bench-pages bench-export bench-import bench-signup \
+	bench-digest \
 	observatory backup restore clean
 
 $(BIN)/python:
@@ -47,10 +48,12 @@ format: $(VENV)/.dev-installed
 	$(BIN)/ruff format .
 
 # gunicorn under wrk with the /health/ floor (needs wrk: apt-get install wrk), then exports of the
-# whole catalogue in each format; bench-pages: pages one by one.
+# whole catalogue in each format, then a newsletter digest to 10,000 subscribers; bench-pages:
+# pages one by one.
 bench: $(VENV)/.dev-installed
 	$(BIN)/python bench/load.py $(BENCH_ARGS)
 	$(BIN)/python bench/export.py $(EXPORT_ARGS)
+	$(BIN)/python bench/digest.py $(DIGEST_ARGS)
 
 bench-pages: $(VENV)/.dev-installed
 	$(BIN)/python bench/listing.py $(BENCH_ARGS)
@@ -59,9 +62,17 @@ bench-pages: $(VENV)/.dev-installed
 bench-export: $(VENV)/.dev-installed
 	$(BIN)/python bench/export.py $(BENCH_ARGS)
 
+# Time and peak memory of importing 5,000 RIS records through the import's steps (bench/import_ris.py).
+bench-import: $(VENV)/.dev-installed
+	$(BIN)/python bench/import_ris.py $(BENCH_ARGS)
+
 # Whether a newsletter signup's timing tells a new address from a subscribed one (medians, AUC).
 bench-signup: $(VENV)/.dev-installed
 	$(BIN)/python bench/signup_timing.py $(BENCH_ARGS)
+
+# A newsletter digest to 10,000 subscribers through a loopback SMTP server: messages a minute.
+bench-digest: $(VENV)/.dev-installed
+	$(BIN)/python bench/digest.py $(BENCH_ARGS)
 
 # The Mozilla HTTP Observatory's rules applied to the production settings over HTTPS.
 observatory: $(VENV)/.runtime-installed

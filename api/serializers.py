@@ -47,6 +47,8 @@ RECORD_HELP = {
     "doi": "The bare DOI (10.…), or empty.",
     "population": "Who was studied, in words.",
     "finding": "The main finding, in one sentence.",
+    "co_produced": "Whether it was co-produced with people with lived experience.",
+    "curator_note": "Why a curator thinks it useful, and its limitations, in Markdown; or empty.",
 }
 
 

@@ -26,9 +26,16 @@ LOGIN_WINDOW_SECONDS = 300
 class HubAdminSite(admin.AdminSite):
     site_header = "Peer Support Evidence Hub — curators"
     site_title = "Evidence Hub admin"
-    index_title = "Catalogue and subscribers"
+    index_title = "Curators' dashboard"
     login_form = HubLoginForm
     login_template = "admin/accounts/login.html"
+    index_template = "admin/dashboard.html"
+
+    def index(self, request, extra_context=None):
+        """The curators' dashboard (hub/dashboard.py) above Django's list of apps."""
+        from hub.dashboard import dashboard  # reads models, not loaded when the site is made
+
+        return super().index(request, {**dashboard(request, self), **(extra_context or {})})
 
     def login(self, request, extra_context=None):
         """The sign-in page, refusing a flood of posts (at most 10 per client address per five

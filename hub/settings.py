@@ -38,18 +38,22 @@ env = environ.Env(
     DATABASE_REPLICA_URL=(str, ""),
     API_THROTTLE_RATE=(str, "120/minute"),
     EXPORT_RATE_LIMIT=(int, 20),
+    SUGGEST_RATE_LIMIT=(int, 5),
     BACKUP_DIR=(str, str(BASE_DIR / "backups")),
     BACKUP_KEEP=(int, 14),
     LINK_CHECK_TIMEOUT=(float, 10.0),
     REVIEW_INTERVAL_MONTHS=(int, 24),
     TASKS_BACKEND=(str, ""),
     UNSUBSCRIBED_RETENTION_DAYS=(int, 365),
+    DIGEST_BATCH_SIZE=(int, 200),
+    PREFERENCES_LINK_MAX_AGE_DAYS=(int, 365),
     REQUIRE_2FA=(bool, None),
     LOGIN_FAILURE_LIMIT=(int, 5),
     LOGIN_ACCOUNT_FAILURE_LIMIT=(int, 20),
     LOGIN_LOCKOUT_MINUTES=(int, 60),
     CROSSREF_API_URL=(str, "https://api.crossref.org"),
     CROSSREF_TIMEOUT=(float, 5.0),
+    IMPORT_MAX_BYTES=(int, 20_000_000),
 )
 
 # pytest imports these settings; tests get a fast hasher and no HTTPS redirects.
@@ -95,6 +99,7 @@ INSTALLED_APPS = [
     "hub",
     "resources",
     "newsletter",
+    "suggestions",
     "django_tasks",
     "django_tasks_db",
     "rest_framework",
@@ -222,6 +227,11 @@ TASKS = {"default": {"BACKEND": TASK_BACKEND_CLASSES[TASKS_BACKEND]}}
 # Unsubscribed newsletter records are erased this many days after the person left
 # (`manage.py purge_pending_subscribers`, run daily); the about page says so.
 UNSUBSCRIBED_RETENTION_DAYS = env("UNSUBSCRIBED_RETENTION_DAYS")
+# Newsletter digests (newsletter/tasks.py) are sent in batches of this many people: one task
+# and one SMTP connection per batch.
+DIGEST_BATCH_SIZE = max(1, env("DIGEST_BATCH_SIZE"))
+# How long the "change your topics" link in newsletter emails works (newsletter/tokens.py).
+PREFERENCES_LINK_MAX_AGE_DAYS = env("PREFERENCES_LINK_MAX_AGE_DAYS")
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -379,15 +389,27 @@ RELEASE = env("RELEASE")
 # without pause. Feeds and pages are not limited.
 EXPORT_RATE_LIMIT = env("EXPORT_RATE_LIMIT")
 
+# Suggestions (/suggest/, the suggestions app) one client address may send in an hour; more get
+# a 429 page. Each one waits for a curator, so a script must not be able to flood the queue.
+SUGGEST_RATE_LIMIT = max(1, env("SUGGEST_RATE_LIMIT"))
+
 # Request size limits (README, "Deployment"): gunicorn refuses oversized request lines and
 # headers before Django sees them; Django limits what it reads of a body. The largest honest
 # POST is a curator's entry form (tens of kilobytes) and the most fields one sends are the
 # admin's bulk actions (a page of 100 ticked rows), well within Django's defaults, kept here
-# to be seen. Nothing in the hub takes an uploaded file, so a request carrying one is refused
-# (400) before any of it is stored.
+# to be seen. Only the admin's import takes a file, one at a time (hub/uploads.py): anywhere
+# else a request carrying one is refused (400) before any of it is stored.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # 2.5 MB of body, files aside
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000  # per query string or form
-DATA_UPLOAD_MAX_NUMBER_FILES = 0
+DATA_UPLOAD_MAX_NUMBER_FILES = 1
+FILE_UPLOAD_HANDLERS = [
+    "hub.uploads.UploadGate",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+# The largest file the admin's import (resources/imports.py) reads, in bytes; a larger one is
+# stopped as it arrives, and the curator told to split it.
+IMPORT_MAX_BYTES = env("IMPORT_MAX_BYTES")
 
 # "Fill from DOI" in the admin (resources/crossref.py): Crossref's public API, and how many
 # seconds a curator waits for it before being told to try later.

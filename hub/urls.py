@@ -20,6 +20,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("newsletter/", include("newsletter.urls")),
     path("api/v1/", include("api.urls")),
+    path("suggest/", include("suggestions.urls")),
     path("", include("resources.urls")),
     path("", include("resources.term_urls")),
 ]

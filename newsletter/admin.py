@@ -4,6 +4,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.urls import path
 
+# Importing the digest screens registers them.
+from newsletter.digest_admin import DigestDeliveryAdmin, DigestIssueAdmin  # noqa: F401
 from newsletter.export import access_record_response, subscribers_csv_response
 from newsletter.models import Subscriber
 
@@ -15,7 +17,7 @@ class SubscriberAdmin(admin.ModelAdmin):
     """Curators see and export subscribers; only administrators delete (erasure requests)."""
 
     list_display = ["email", "name", "status", "created", "confirmed_at", "topic_names"]
-    list_filter = ["status", "topics", "created", "confirmed_at", "unsubscribed_at"]
+    list_filter = ["status", "topics", "created", "confirmed_at", "unsubscribed_at", "bounced_at"]
     search_fields = ["email", "name"]
     date_hierarchy = "created"
     filter_horizontal = ["topics"]
@@ -30,6 +32,7 @@ class SubscriberAdmin(admin.ModelAdmin):
         "consent_text",
         "consented_at",
         "last_confirmation_sent_at",
+        "bounced_at",
     ]
     fieldsets = [
         (None, {"fields": ["email", "name", "topics", "status"]}),
@@ -43,6 +46,7 @@ class SubscriberAdmin(admin.ModelAdmin):
                     "consented_at",
                     "consent_text",
                     "unsubscribed_at",
+                    "bounced_at",
                 ]
             },
         ),

@@ -43,7 +43,8 @@ def access_record(subscriber):
     """Everything the hub holds about one subscriber, for a subject access request.
 
     Their row, topics, the consent wording they were shown and when they agreed, the dates of
-    their signup, confirmation and unsubscribing, their send log (the background tasks of their
+    their signup, confirmation and unsubscribing, the digests sent to them (or that bounced),
+    their send log (the background tasks of their
     signups, answered or still waiting for the worker, and the emails sent to them, while the
     task backend keeps them), and the admin's history of changes to their record. Nothing
     about anyone else: curators' names are left out of the history.
@@ -60,10 +61,21 @@ def access_record(subscriber):
             "last_confirmation_sent_at": subscriber.last_confirmation_sent_at,
             "confirmed_at": subscriber.confirmed_at,
             "unsubscribed_at": subscriber.unsubscribed_at,
+            "bounced_at": subscriber.bounced_at,
         },
         "topics": [{"slug": topic.slug, "name": topic.name} for topic in subscriber.topics.all()],
         "consent": {"wording": subscriber.consent_text, "agreed_at": subscriber.consented_at},
         "send_log": [send_log_entry(result) for result in send_log(subscriber)],
+        "digests": [
+            {
+                "subject": delivery.issue.subject,
+                "status": delivery.status,
+                "attempts": delivery.attempts,
+                "sent_at": delivery.sent_at,
+                "last_error": delivery.last_error,
+            }
+            for delivery in subscriber.digest_deliveries.select_related("issue")
+        ],
         "admin_history": [
             {
                 "time": entry.action_time,

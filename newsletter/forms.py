@@ -7,6 +7,18 @@ from resources.models import Topic
 HONEYPOT_FIELD = "website"
 
 
+def topics_field():
+    """The topic checkboxes, the same on the signup form and the preferences page."""
+    return forms.ModelMultipleChoiceField(
+        label="Topics you are most interested in (optional)",
+        queryset=Topic.objects.all(),
+        to_field_name="slug",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": "Choose topics from the list."},
+    )
+
+
 class SignupForm(forms.Form):
     """The newsletter signup: the full form on /newsletter/, email and consent on the home page."""
 
@@ -26,14 +38,7 @@ class SignupForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
         error_messages={"max_length": "Enter a name of at most 100 characters."},
     )
-    topics = forms.ModelMultipleChoiceField(
-        label="Topics you are most interested in (optional)",
-        queryset=Topic.objects.all(),
-        to_field_name="slug",
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        error_messages={"invalid_choice": "Choose topics from the list."},
-    )
+    topics = topics_field()
     consent = forms.BooleanField(
         label=CONSENT_TEXT,
         error_messages={"required": "Tick the box to agree to receive the newsletter."},
@@ -47,3 +52,19 @@ class SignupForm(forms.Form):
     def is_from_bot(self):
         """A filled honeypot: the submission is dropped without saying so."""
         return bool(self.data.get(self.add_prefix(HONEYPOT_FIELD), "").strip())
+
+
+class PreferencesForm(forms.Form):
+    """A subscriber's own choice of topics, on the page their emailed link opens."""
+
+    topics = topics_field()
+
+    def __init__(self, subscriber, *args, **kwargs):
+        self.subscriber = subscriber
+        kwargs.setdefault("initial", {"topics": list(subscriber.topics.all())})
+        super().__init__(*args, **kwargs)
+
+    def save(self):
+        """Replace the subscriber's topics; their status and consent record stay as they are
+        (they agreed to the newsletter, and topics only tailor it)."""
+        self.subscriber.topics.set(self.cleaned_data["topics"])

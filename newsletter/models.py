@@ -5,7 +5,7 @@ import datetime
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connections, models, router, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -14,9 +14,9 @@ from resources.models import Topic
 # The wording beside the consent checkbox. It is stored with each subscription, so a change
 # here applies to new signups only and older consent records keep what people agreed to.
 CONSENT_TEXT = (
-    "I agree to receive the Peer Support Evidence Hub newsletter by email: about one email a "
-    "month with new resources, tools and evidence. Every email has an unsubscribe link, and I "
-    "can leave at any time."
+    "I agree to receive the Peer Support Evidence Hub newsletter by email: a digest of new "
+    "resources, tools and evidence in the topics I choose, about once a month. Every email has "
+    "links to change my topics or unsubscribe, and I can leave at any time."
 )
 
 # Signing up again within this interval sends no second email: it stops anyone using the form
@@ -46,6 +46,10 @@ class SubscriberQuerySet(models.QuerySet):
 
     def confirmed(self):
         return self.filter(status=SubscriberStatus.CONFIRMED)
+
+    def digest_recipients(self):
+        """Who a digest goes to: confirmed subscribers whose address has not bounced."""
+        return self.confirmed().filter(bounced_at__isnull=True)
 
     def stale_pending(self, days=STALE_PENDING_DAYS):
         """Signups never confirmed within `days` days: safe to delete."""
@@ -108,8 +112,12 @@ class SubscriberQuerySet(models.QuerySet):
         """
         with transaction.atomic(using=router.db_for_write(self.model)):
             subscriber = self.select_for_update().filter(pk=subscriber_id).first()
-            if subscriber is None or subscriber.status == SubscriberStatus.CONFIRMED:
-                return None  # erased since, or already subscribed
+            if subscriber is None:
+                return None  # erased since
+            if subscriber.status == SubscriberStatus.CONFIRMED and subscriber.bounced_at is None:
+                return None  # already subscribed
+            # A confirmed address that bounced gets mail again only once its owner confirms
+            # that it works: signing up again restarts the double opt-in.
             topics = Topic.objects.filter(slug__in=topic_slugs)
             subscriber.make_pending(name=name, topics=topics, consent_text=consent_text)
             if not subscriber.confirmation_due():
@@ -184,6 +192,12 @@ class Subscriber(models.Model):
     last_signup_at = models.DateTimeField(
         null=True, blank=True, help_text="When this address was last entered in the signup form."
     )
+    bounced_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the mail server refused this address permanently (a 5xx reply). "
+        "Bounced addresses are sent no digest; signing up again and confirming clears it.",
+    )
 
     objects = SubscriberQuerySet.as_manager()
 
@@ -250,7 +264,9 @@ class Subscriber(models.Model):
             return False
         self.status = SubscriberStatus.CONFIRMED
         self.confirmed_at = self.consented_at = timezone.now()
-        self.save(update_fields=["status", "confirmed_at", "consented_at"])
+        # Opening the link proves the address receives mail again.
+        self.bounced_at = None
+        self.save(update_fields=["status", "confirmed_at", "consented_at", "bounced_at"])
         return True
 
     def unsubscribe(self):
@@ -265,3 +281,239 @@ class Subscriber(models.Model):
     @property
     def is_unsubscribed(self):
         return self.status == SubscriberStatus.UNSUBSCRIBED
+
+
+# A first digest, with no sent issue before it, covers this many days up to its end.
+FIRST_DIGEST_DAYS = 30
+
+
+class DigestStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+
+
+class WhenNothingNew(models.TextChoices):
+    NOTABLE = "notable", "Send the introduction and the most notable items"
+    SKIP = "skip", "Skip them: send nothing"
+
+
+class DigestIssueQuerySet(models.QuerySet):
+    def drafts(self):
+        return self.filter(status=DigestStatus.DRAFT)
+
+    def sent(self):
+        return self.filter(status=DigestStatus.SENT)
+
+    def default_period_start(self, now=None):
+        """Where a new issue's period starts: the end of the last sent issue's, or
+        FIRST_DIGEST_DAYS days ago when none was sent."""
+        last_end = self.sent().aggregate(end=models.Max("period_end"))["end"]
+        return last_end or (now or timezone.now()) - datetime.timedelta(days=FIRST_DIGEST_DAYS)
+
+
+class DigestIssue(models.Model):
+    """One digest: an introduction and the entries published in its period, per topic."""
+
+    subject = models.CharField(max_length=150)
+    intro = models.TextField(
+        "introduction",
+        blank=True,
+        help_text="Markdown: **bold**, lists, [links](https://…). It opens every email.",
+    )
+    period_start = models.DateTimeField(
+        blank=True,
+        help_text="Entries published from this moment (included) are in it. Left empty: the "
+        f"end of the last sent issue's period, or {FIRST_DIGEST_DAYS} days ago.",
+    )
+    period_end = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="…until this moment (not included). Left empty: the moment sending starts.",
+    )
+    when_nothing_new = models.CharField(
+        "people with nothing new on their topics",
+        max_length=10,
+        choices=WhenNothingNew.choices,
+        default=WhenNothingNew.NOTABLE,
+    )
+    status = models.CharField(
+        max_length=10, choices=DigestStatus.choices, default=DigestStatus.DRAFT, editable=False
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+    started_at = models.DateTimeField(null=True, blank=True, editable=False)
+    finished_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Totals kept on the issue, so its summary outlives the deliveries of erased people.
+    recipient_count = models.PositiveIntegerField(default=0, editable=False)
+    sent_count = models.PositiveIntegerField(default=0, editable=False)
+    skipped_count = models.PositiveIntegerField(default=0, editable=False)
+    failed_count = models.PositiveIntegerField(default=0, editable=False)
+    bounced_count = models.PositiveIntegerField(default=0, editable=False)
+
+    objects = DigestIssueQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created"]
+        verbose_name = "digest"
+        permissions = [("send_digestissue", "Can send a digest to subscribers")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(period_end__isnull=True) | Q(period_end__gt=F("period_start")),
+                name="newsletter_digest_period_ordered",
+            ),
+        ]
+
+    def __str__(self):
+        return self.subject
+
+    def save(self, *args, **kwargs):
+        if self.period_start is None:
+            self.period_start = DigestIssue.objects.default_period_start()
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        start = self.period_start or DigestIssue.objects.default_period_start()
+        if self.period_end is not None and self.period_end <= start:
+            raise ValidationError({"period_end": "The period must end after it starts."})
+
+    @property
+    def is_draft(self):
+        return self.status == DigestStatus.DRAFT
+
+    def period(self, now=None):
+        """(start, end) of the entries it carries; an open end is now (until sending fixes it)."""
+        return self.period_start, self.period_end or now or timezone.now()
+
+    def begin_sending(self):
+        """Fix the period's end (now, when it was left open) and mark the issue as sending."""
+        now = timezone.now()
+        self.period_end = self.period_end or now
+        self.started_at = self.started_at or now
+        self.status = DigestStatus.SENDING
+        self.finished_at = None
+        self.save(update_fields=["period_end", "started_at", "status", "finished_at"])
+
+    def status_counts(self):
+        """How many deliveries are in each status (every status, zeros included): one query."""
+        counts = dict(
+            self.deliveries.order_by().values_list("status").annotate(count=models.Count("pk"))
+        )
+        return {status: counts.get(status, 0) for status in DeliveryStatus.values}
+
+    def refresh_totals(self):
+        """Store the current counts on the issue and mark it sent once nothing is left to do
+        (nothing pending, no retry scheduled); returns the counts.
+
+        Batches finish in several workers at once: the issue's row is locked first, so the
+        counts each stores were read after the previous one's commit and never go back."""
+        with transaction.atomic(using=router.db_for_write(DigestIssue)):
+            issues = DigestIssue.objects.filter(pk=self.pk)
+            self.status = issues.select_for_update().values_list("status", flat=True).get()
+            counts = self.status_counts()
+            totals = {
+                "recipient_count": sum(counts.values()),
+                "sent_count": counts[DeliveryStatus.SENT],
+                "skipped_count": counts[DeliveryStatus.SKIPPED],
+                "failed_count": counts[DeliveryStatus.FAILED],
+                "bounced_count": counts[DeliveryStatus.BOUNCED],
+            }
+            if self.status == DigestStatus.SENDING and not self.deliveries.unfinished().exists():
+                totals |= {"status": DigestStatus.SENT, "finished_at": timezone.now()}
+            issues.update(**totals)
+        for name, value in totals.items():
+            setattr(self, name, value)
+        return counts
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SENT = "sent", "Sent"
+    SKIPPED = "skipped", "Skipped (nothing to send, or no longer subscribed)"
+    FAILED = "failed", "Failed (temporary: tried again)"
+    BOUNCED = "bounced", "Bounced (refused permanently)"
+
+
+# Deliveries a batch may (still) send.
+SENDABLE_STATUSES = (DeliveryStatus.PENDING, DeliveryStatus.FAILED)
+
+
+class DigestDeliveryQuerySet(models.QuerySet):
+    def sendable(self):
+        """Not sent yet: pending, or failed for a reason that may pass."""
+        return self.filter(status__in=SENDABLE_STATUSES)
+
+    def unfinished(self):
+        """What keeps an issue sending: pending deliveries and failed ones awaiting a retry."""
+        return self.filter(
+            Q(status=DeliveryStatus.PENDING)
+            | Q(status=DeliveryStatus.FAILED, retry_at__isnull=False)
+        )
+
+    def create_for(self, issue):
+        """A pending delivery for each digest recipient who has none yet (idempotent: run it
+        again and nobody gets a second row); returns how many recipients there are now."""
+        recipient_ids = Subscriber.objects.digest_recipients().values_list("pk", flat=True)
+        self.bulk_create(
+            (self.model(issue=issue, subscriber_id=pk) for pk in recipient_ids.iterator()),
+            batch_size=1000,
+            ignore_conflicts=True,
+        )
+        return self.filter(issue=issue).count()
+
+    def claim(self, pk):
+        """Take one sendable delivery for sending (inside the caller's transaction); returns
+        whether this caller got it. The row stays locked until the transaction ends, so two
+        workers never send the same delivery: the second finds it no longer sendable."""
+        return bool(
+            self.filter(pk=pk, status__in=SENDABLE_STATUSES).update(
+                attempts=F("attempts") + 1, retry_at=None
+            )
+        )
+
+
+class DigestDelivery(models.Model):
+    """One digest issue to one subscriber: whether it went, and what the mail server said.
+
+    Erasing a subscriber deletes their deliveries with them (CASCADE): the log keeps no trace
+    of the address, and the issue's stored totals still count them.
+    """
+
+    issue = models.ForeignKey(DigestIssue, on_delete=models.CASCADE, related_name="deliveries")
+    subscriber = models.ForeignKey(
+        Subscriber, on_delete=models.CASCADE, related_name="digest_deliveries"
+    )
+    status = models.CharField(
+        max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=500, blank=True)
+    retry_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a failed delivery is tried again."
+    )
+    sent_at = models.DateTimeField(null=True, blank=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    objects = DigestDeliveryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "digest delivery"
+        verbose_name_plural = "digest deliveries"
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["issue", "subscriber"], name="newsletter_delivery_once_per_issue"
+            ),
+        ]
+        indexes = [models.Index(fields=["issue", "status"], name="newsletter_delivery_status")]
+
+    def __str__(self):
+        return f"{self.issue} → {self.subscriber_id}"

@@ -1,23 +1,34 @@
-"""Newsletter pages: signup, "check your email", confirm and unsubscribe."""
+"""Newsletter pages: signup, "check your email", confirm, unsubscribe and preferences."""
 
+import functools
+
+from django.contrib import messages
+from django.core.cache import cache
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_safe
 
 from hub.ratelimit import is_rate_limited
-from newsletter.forms import SignupForm
-from newsletter.models import Subscriber
+from newsletter.emails import send_preferences_link
+from newsletter.forms import PreferencesForm, SignupForm
+from newsletter.models import CONFIRMATION_RESEND_INTERVAL, Subscriber
 from newsletter.tasks import request_signup
 from newsletter.tokens import (
     ExpiredToken,
     InvalidToken,
+    preferences_max_age,
     read_confirm_token,
+    read_preferences_token,
     read_unsubscribe_token,
 )
 
 SIGNUPS_PER_WINDOW = 5
 SIGNUP_WINDOW_SECONDS = 600
+# "Email me a new link" from expired preferences links: per client address, and at most one
+# email per subscriber per CONFIRMATION_RESEND_INTERVAL, so nobody can flood an inbox with it.
+NEW_LINKS_PER_WINDOW = 5
+NEW_LINK_WINDOW_SECONDS = 600
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -53,9 +64,33 @@ def check_email(request):
     return render(request, "newsletter/check_email.html")
 
 
-def _link_problem(request, *, expired):
-    """The page for a link that was altered or has run out: says which, offers a new one."""
-    return render(request, "newsletter/link_problem.html", {"expired": expired}, status=400)
+def _link_problem(request, *, expired, link="confirm", token=""):
+    """The page for a link that was altered or has run out: says which, offers a new one.
+
+    `link` is the kind of link ("confirm" or "preferences"); an expired preferences link's
+    `token` lets the page offer to email a fresh one.
+    """
+    context = {
+        "expired": expired,
+        "link": link,
+        "token": token,
+        "preferences_days": preferences_max_age().days,
+    }
+    return render(request, "newsletter/link_problem.html", context, status=400)
+
+
+def same_origin_referrer(view):
+    """Send `Referrer-Policy: same-origin`: the page's URL holds a personal token, so no link
+    followed from it to another site gets even the origin. (Not `no-referrer`: browsers then
+    send `Origin: null` with the page's own form posts, which Django's CSRF check refuses.)"""
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        response.headers["Referrer-Policy"] = "same-origin"
+        return response
+
+    return wrapped
 
 
 @never_cache
@@ -91,3 +126,75 @@ def unsubscribe(request, token):
     if request.method == "POST" and subscriber is not None:
         subscriber.unsubscribe()
     return render(request, "newsletter/unsubscribe.html", {"subscriber": subscriber})
+
+
+@never_cache
+@same_origin_referrer
+@require_http_methods(["GET", "HEAD", "POST"])
+def preferences(request, token):
+    """The page an emailed "change your topics" link opens: GET shows the topics and changes
+    nothing; POST (with a CSRF token: it is a page in a browser) saves them, or unsubscribes.
+
+    Someone who left sees that they did and a link to sign up again: this page never
+    resubscribes anyone (that needs the double opt-in).
+    """
+    try:
+        subscriber_id = read_preferences_token(token)
+    except ExpiredToken:
+        return _link_problem(request, expired=True, link="preferences", token=token)
+    except InvalidToken:
+        return _link_problem(request, expired=False, link="preferences")
+    subscriber = Subscriber.objects.filter(pk=subscriber_id).first()
+    if subscriber is None or subscriber.is_unsubscribed:
+        return render(
+            request,
+            "newsletter/preferences_closed.html",
+            {"subscriber": subscriber},
+            status=404 if subscriber is None else 200,
+        )
+    if request.method == "POST" and request.POST.get("action") == "unsubscribe":
+        subscriber.unsubscribe()
+        return redirect(request.path)
+    form = PreferencesForm(subscriber, data=request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid():
+        form.save()
+        messages.success(request, "Your topics are saved.")
+        return redirect(request.path)
+    context = {"subscriber": subscriber, "form": form}
+    status = 400 if form.errors else 200
+    return render(request, "newsletter/preferences.html", context, status=status)
+
+
+@never_cache
+@same_origin_referrer
+@require_http_methods(["POST"])
+def preferences_new_link(request, token):
+    """The expired-link page's "Email me a new link": a fresh link goes to the subscriber's
+    own address (never one typed in), so it tells the person pressing it nothing new.
+
+    The page after it is the same whether an email went out or not (the person left, was
+    erased, or was sent one a moment ago).
+    """
+    try:
+        subscriber_id = read_preferences_token(token, check_age=False)
+    except InvalidToken:
+        return _link_problem(request, expired=False, link="preferences")
+    if is_rate_limited(
+        request, "newsletter-preferences-link", NEW_LINKS_PER_WINDOW, NEW_LINK_WINDOW_SECONDS
+    ):
+        return render(
+            request, "429.html", {"retry_minutes": NEW_LINK_WINDOW_SECONDS // 60}, status=429
+        )
+    subscriber = Subscriber.objects.filter(pk=subscriber_id).first()
+    if subscriber is not None and not subscriber.is_unsubscribed:
+        # cache.add only succeeds for the first request in the interval: one email at most.
+        interval = int(CONFIRMATION_RESEND_INTERVAL.total_seconds())
+        if cache.add(f"newsletter:preferences-link:{subscriber.pk}", 1, timeout=interval):
+            send_preferences_link(subscriber)
+    return redirect("newsletter:preferences-link-sent")
+
+
+@require_safe
+def preferences_link_sent(request):
+    """The same "check your email" page after every "Email me a new link"."""
+    return render(request, "newsletter/preferences_link_sent.html")

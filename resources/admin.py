@@ -23,6 +23,7 @@ from simple_history.template_utils import HistoricalRecordContextHelper
 from resources import services
 from resources.cache import catalogue_change
 from resources.doi_admin import FillFromDoiMixin
+from resources.import_admin import EntryImportAdmin
 from resources.kinds import KINDS
 from resources.models import (
     DOI_PATTERN,
@@ -241,6 +242,7 @@ class EntryAdmin(FillFromDoiMixin, SimpleHistoryAdmin):
             *kind_filters,
             DecadeFilter,
             *TAXONOMY_LIST_FILTERS,
+            "co_produced",
             ReviewDueFilter,
             LinkStateFilter,
             SyntheticFilter,
@@ -259,13 +261,16 @@ class EntryAdmin(FillFromDoiMixin, SimpleHistoryAdmin):
 
     def get_fieldsets(self, request, obj=None):
         return [
-            (None, {"fields": ["title", "slug", "summary", "body"]}),
+            (None, {"fields": ["title", "slug", "summary", "body", "curator_note"]}),
             (
                 "Source",
                 {"fields": ["url", "doi", "organisation", "authors", "publisher", "year"]},
             ),
             self.spec.admin_fieldset,
-            ("Classification", {"fields": [taxonomy.plural for taxonomy in TAGGING_TAXONOMIES]}),
+            (
+                "Classification",
+                {"fields": [*(taxonomy.plural for taxonomy in TAGGING_TAXONOMIES), "co_produced"]},
+            ),
             ("Publishing", {"fields": ["status", "featured", "last_reviewed_on"]}),
             (
                 "Provenance",
@@ -390,3 +395,5 @@ def kind_admin(spec, position):
 
 for position, spec in enumerate(KINDS, start=1):
     admin.site.register(KIND_MODELS[spec.value], kind_admin(spec, position))
+# Entry itself has only the import's pages (/admin/resources/entry/import/), off the index.
+admin.site.register(Entry, EntryImportAdmin)

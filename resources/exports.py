@@ -42,6 +42,8 @@ EXPORT_WINDOW_SECONDS = 600
 # A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 BYTE_ORDER_MARK = "\ufeff"
+# How the CSV writes yes-or-no fields (`co_produced`), and so how a reader takes them back.
+CSV_BOOLEANS = {"yes": True, "no": False}
 
 
 @dataclass(frozen=True)
@@ -147,11 +149,18 @@ def csv_columns(kind=None):
 
 def csv_row(record, columns):
     """One record as CSV cells: terms joined with "; ", every cell safe from formulas."""
-    cells = dict(record)
+    cells = {name: csv_boolean(value) for name, value in record.items()}
     for taxonomy in TAGGING_TAXONOMIES:
         cells[taxonomy.plural] = "; ".join(term["name"] for term in record["terms"][taxonomy.name])
     cells["findings"] = "; ".join(_finding_cell(finding) for finding in record.get("findings", []))
     return [formula_safe(cells.get(column)) for column in columns]
+
+
+def csv_boolean(value):
+    """`yes` or `no` for a yes-or-no value (CSV_BOOLEANS); any other value as it is."""
+    if isinstance(value, bool):
+        return next(text for text, meaning in CSV_BOOLEANS.items() if meaning is value)
+    return value
 
 
 def _finding_cell(finding):

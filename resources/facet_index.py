@@ -28,8 +28,14 @@ from resources.kinds import KINDS
 from resources.models import Entry, EntryTerm, Finding
 from resources.search import RELEVANCE_ORDER, search
 
-# The choice columns that some listing facets on: kind, and each kind's own facets.
-CHOICE_FIELDS = ("kind", *dict.fromkeys(name for spec in KINDS for name, _ in spec.facets))
+# Yes-or-no columns that every listing facets on; the index holds their set entries under True.
+FLAG_FIELDS = ("co_produced",)
+# The choice columns that some listing facets on: kind, each kind's own facets, and the flags.
+CHOICE_FIELDS = (
+    "kind",
+    *dict.fromkeys(name for spec in KINDS for name, _ in spec.facets),
+    *FLAG_FIELDS,
+)
 CACHE_SECONDS = 3600
 _current = None  # this process's copy: the index of the latest version it has seen
 

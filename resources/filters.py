@@ -2,9 +2,10 @@
 
 Every listing parameter the README documents is a filter here: the search `q`, one facet per
 taxonomy (resources/taxonomies.py) and per kind facet (resources/kinds.py), the effect facet of
-kinds with findings, the year range and the sort order. Facets (checkbox lists) are OR within
-a facet and AND across facets, and know how to count their own options *disjunctively*: with
-every other facet's selection applied and their own left out. The database lists the page;
+kinds with findings, the co-production flag (`?co_produced=yes`), the year range and the sort
+order. Facets (checkbox lists) are OR within a facet and AND across facets, and know how to
+count their own options *disjunctively*: with every other facet's selection applied and
+their own left out. The database lists the page;
 the counts (and the number of results) come from the facet index, one bitset per facet value
 (resources/facet_index.py), so every facet of a page costs about a millisecond, not a query.
 
@@ -41,6 +42,8 @@ from resources.models import MAX_STORED_YEAR, MIN_YEAR, Direction, Entry, EntryT
 from resources.search import MAX_QUERY_LENGTH, RELEVANCE_ORDER, clean_query, search
 from resources.taxonomies import PAGED_TAXONOMIES, TAXONOMIES
 
+# The one value of a yes-or-no facet (`?co_produced=yes`).
+FLAG_YES = "yes"
 # A search with at most this many results is ranked over those entries, named by id.
 RANK_BY_IDS_LIMIT = 5000
 
@@ -158,7 +161,7 @@ class FacetFilter(django_filters.MultipleChoiceFilter):
     and of each option (`option_bits`), from which its counts come."""
 
     field_class = ForgivingMultipleChoiceField
-    # Facets show in this order: the kind's own choices, taxonomies, then findings.
+    # Facets show in this order: the kind's own choices, taxonomies, findings, then flags.
     display_group = 0
     # Other filters its counts leave out as well as its own (they count them another way).
     counts_leave_out = ()
@@ -200,6 +203,23 @@ class ChoiceFacetFilter(FacetFilter):
 
     def option_bits(self, index):
         return {value: index.choice(self.field_name, value) for value, _ in self.options()}
+
+
+class FlagFacetFilter(FacetFilter):
+    """A facet over a yes-or-no column of Entry with one option, `yes`: `?co_produced=yes`
+    lists the entries with the flag set (the facet index holds them under True)."""
+
+    display_group = 3
+
+    def __init__(self, *args, option_label, **kwargs):
+        kwargs["choices"] = [(FLAG_YES, option_label)]
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs, value):
+        return qs.filter(**{self.field_name: True}) if value else qs
+
+    def option_bits(self, index):
+        return {FLAG_YES: index.choice(self.field_name, True)}
 
 
 class TermFacetFilter(FacetFilter):
@@ -345,6 +365,9 @@ class EntryFilterSet(django_filters.FilterSet):
     listing_kind = None  # the kind listed, or None for every kind (/search/)
 
     q = SearchFilter(method="filter_search", label="Search", max_length=MAX_QUERY_LENGTH)
+    co_produced = FlagFacetFilter(
+        label="Co-production", option_label="Co-produced with people with lived experience"
+    )
     year_min = _year_filter("gte", "From year")
     year_max = _year_filter("lte", "To year")
 
@@ -411,8 +434,8 @@ class EntryFilterSet(django_filters.FilterSet):
 
     @property
     def facet_filters(self):
-        """The facets in display order: the listing's own (kind, formats), taxonomies, then
-        outcomes and effects."""
+        """The facets in display order: the listing's own (kind, formats), taxonomies,
+        outcomes and effects, then co-production."""
         facets = [(n, f) for n, f in self.filters.items() if isinstance(f, FacetFilter)]
         return dict(sorted(facets, key=lambda item: item[1].display_group))
 

@@ -30,6 +30,8 @@ ENTRY_RECORD_FIELDS = (
     "doi",
     "country",
     "population",
+    "co_produced",
+    "curator_note",
 )
 # After them: the kind's own fields (resources/kinds.py), `terms` ({taxonomy name: [{slug,
 # name}, …]} for every tagging taxonomy), `findings` for kinds with findings, then these.
@@ -76,6 +78,8 @@ def entry_record(entry, request=None, *, terms=None, findings=None):
         "doi": entry.doi,
         "country": entry.country,
         "population": entry.population,
+        "co_produced": entry.co_produced,
+        "curator_note": entry.curator_note,
     }
     record.update({name: getattr(entry, name) for name in entry.spec.fields})
     record["terms"] = _grouped_terms(terms)

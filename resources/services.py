@@ -17,6 +17,8 @@ from resources.models.history import history_paused
 
 # Long titles make unwieldy addresses; slugs stop at the last whole word within this length.
 SLUG_MAX_LENGTH = 80
+# SQLite allows at most 999 parameters in one query.
+SLUG_QUERY_CHUNK = 900
 BATCH_SIZE = 2000
 
 
@@ -38,6 +40,33 @@ def unique_slug(slug, entry=None):
         number += 1
         candidate = f"{slug}-{number}"
     return candidate
+
+
+def assign_unique_slugs(entries, bases=()):
+    """Give each of these new entries a slug that no saved entry and no other of them has:
+    its base in `bases` where one is given, else one from its title. A few queries for the
+    whole batch (one more per base already taken), so bulk creates stay fast."""
+    bases = list(bases) + [""] * (len(entries) - len(bases))
+    bases = [
+        base or slug_from_title(entry.title) or "entry"
+        for entry, base in zip(entries, bases, strict=True)
+    ]
+    taken = set(RESERVED_SLUGS)
+    distinct = sorted(set(bases))
+    for start in range(0, len(distinct), SLUG_QUERY_CHUNK):
+        chunk = distinct[start : start + SLUG_QUERY_CHUNK]
+        taken |= set(Entry.objects.filter(slug__in=chunk).values_list("slug", flat=True))
+    for base in {base for base in bases if base in taken}:
+        taken |= set(
+            Entry.objects.filter(slug__startswith=f"{base}-").values_list("slug", flat=True)
+        )
+    for entry, base in zip(entries, bases, strict=True):
+        candidate, number = base, 1
+        while candidate in taken:
+            number += 1
+            candidate = f"{base}-{number}"
+        taken.add(candidate)
+        entry.slug = candidate
 
 
 def _prepare(entry):
@@ -121,6 +150,9 @@ def create_entries(rows, *, history_reason=None, batch_size=BATCH_SIZE):
     (synthetic rows). Returns the saved entries.
     """
     rows = [(row[0], row[1], row[2] if len(row) > 2 else ()) for row in rows]
+    # Slugs for the whole batch at once: one by one, two new entries with the same title
+    # would both be given the same free slug.
+    assign_unique_slugs([entry for entry, _, _ in rows if not entry.slug])
     for entry, _, findings in rows:
         _prepare(entry)
         entry.normalise()  # bulk_create skips save()

@@ -213,7 +213,8 @@ def test_kind_listings_show_only_their_own_facets():
     def facet_names(kind):
         return {facet.name for facet in listing_filterset(query(), kind).facets}
 
-    taxonomies = {"topic", "approach", "audience", "population", "region"}
+    # Every listing also has the co-production facet.
+    taxonomies = {"topic", "approach", "audience", "population", "region", "co_produced"}
     assert facet_names(None) == taxonomies | {"outcome", "kind"}
     assert facet_names(Kind.EVIDENCE) == taxonomies | {
         "outcome",

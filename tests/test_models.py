@@ -62,6 +62,18 @@ def test_the_database_refuses_a_duplicate_slug():
     assert refused_by_the_database(slug="peer-support-guide")
 
 
+def test_entries_created_together_with_one_title_get_different_slugs():
+    EntryFactory(title="Peer support works", slug="peer-support-works")
+    entries = [Entry(kind=Kind.RESOURCE, title="Peer support works") for _ in range(3)]
+    services.create_entries([(entry, []) for entry in entries])
+    assert sorted(entry.slug for entry in Entry.objects.all()) == [
+        "peer-support-works",
+        "peer-support-works-2",
+        "peer-support-works-3",
+        "peer-support-works-4",
+    ]
+
+
 def test_validation_reports_a_duplicate_slug_on_the_slug_field():
     EntryFactory(slug="peer-support-guide")
     errors = validation_errors(unsaved_entry(slug="peer-support-guide"))

@@ -12,33 +12,41 @@ GROUP_NAME = "Curators"
 SUBSCRIBER_PERMISSIONS = ["view_subscriber", "change_subscriber"]
 
 
-def subscriber_permissions(apps):
+def newsletter_permissions(apps, codenames):
+    """The newsletter's permissions with these codenames, created first if need be (later
+    migrations that grant more use this too)."""
     app_config = apps.get_app_config("newsletter")
     # The migration state's app configs have no models module, which create_permissions skips.
     app_config.models_module = True
     create_permissions(app_config, apps=apps, verbosity=0)
     app_config.models_module = None
     permissions = apps.get_model("auth", "Permission").objects.filter(
-        content_type__app_label="newsletter", codename__in=SUBSCRIBER_PERMISSIONS
+        content_type__app_label="newsletter", codename__in=codenames
     )
-    if permissions.count() != len(SUBSCRIBER_PERMISSIONS):
-        raise RuntimeError("The newsletter's subscriber permissions could not be created.")
+    if permissions.count() != len(codenames):
+        raise RuntimeError(f"The newsletter's permissions {codenames} could not be created.")
     return permissions
 
 
-def grant_to_curators(apps, schema_editor):
+def grant(apps, codenames):
     group, _ = apps.get_model("auth", "Group").objects.get_or_create(name=GROUP_NAME)
-    group.permissions.add(*subscriber_permissions(apps))
+    group.permissions.add(*newsletter_permissions(apps, codenames))
 
 
-def revoke_from_curators(apps, schema_editor):
+def revoke(apps, codenames):
     group = apps.get_model("auth", "Group").objects.filter(name=GROUP_NAME).first()
     if group is not None:
         group.permissions.remove(
-            *group.permissions.filter(
-                content_type__app_label="newsletter", codename__in=SUBSCRIBER_PERMISSIONS
-            )
+            *group.permissions.filter(content_type__app_label="newsletter", codename__in=codenames)
         )
+
+
+def grant_to_curators(apps, schema_editor):
+    grant(apps, SUBSCRIBER_PERMISSIONS)
+
+
+def revoke_from_curators(apps, schema_editor):
+    revoke(apps, SUBSCRIBER_PERMISSIONS)
 
 
 class Migration(migrations.Migration):

@@ -29,6 +29,9 @@ from resources.models.terms import EntryTerm
 from resources.search import search_document
 from resources.taxonomies import TAGGING_TAXONOMIES
 
+# A note is a few sentences beside the summary, not a second body.
+CURATOR_NOTE_MAX_LENGTH = 2000
+
 # The columns that only one kind of entry has, from each kind's spec in resources/kinds.py.
 KindFields = type(
     "KindFields",
@@ -133,6 +136,19 @@ class Entry(KindFields):
         null=True, blank=True, help_text="When a curator last checked the entry is still right."
     )
     featured = models.BooleanField(default=False, help_text="Shown on the home page.")
+    curator_note = models.TextField(
+        "curator's note",
+        max_length=CURATOR_NOTE_MAX_LENGTH,
+        blank=True,
+        help_text="Public, in Markdown: why this item is useful and what its limitations are, "
+        "in a few sentences. Shown on the entry's page under “Curator's note”.",
+    )
+    co_produced = models.BooleanField(
+        "co-produced with people with lived experience",
+        default=False,
+        help_text="Tick when people with lived experience shaped the item as partners (not "
+        "only as participants). Shown on its page and as a filter on every listing.",
+    )
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
@@ -207,7 +223,22 @@ class Entry(KindFields):
             models.Index(F("status"), Lower("title"), name="entry_title_idx"),
             models.Index(fields=["-updated"], name="entry_updated_idx"),
             models.Index(fields=["status", "featured"], name="entry_featured_idx"),
-            models.Index(fields=["status", "last_reviewed_on"], name="entry_review_idx"),
+            # Exports and the admin's filter of co-produced entries: a small partial index,
+            # as they are expected to be a minority.
+            models.Index(
+                fields=["status", "kind"],
+                condition=Q(co_produced=True),
+                name="entry_co_produced_idx",
+            ),
+            # Due for review, counted from the index alone (the dashboard) or listed (the
+            # admin's review filter): reviewed before the cut-off, or never and published
+            # before it.
+            models.Index(
+                fields=["status", "last_reviewed_on", "published_at", "kind"],
+                name="entry_review_due_idx",
+            ),
+            # Link checks counted by kind (the dashboard) read each entry's kind from here.
+            models.Index(fields=["id", "kind"], name="entry_id_kind_idx"),
             models.Index(fields=["study_design"], name="entry_study_design_idx"),
             models.Index(fields=["evidence_strength"], name="entry_strength_idx"),
             models.Index(fields=["tool_format"], name="entry_tool_format_idx"),
@@ -315,6 +346,11 @@ class Entry(KindFields):
     def body_html(self):
         """The Markdown body as sanitised HTML: safe to mark safe in templates."""
         return render_markdown(self.body)
+
+    @cached_property
+    def curator_note_html(self):
+        """The curator's note as sanitised HTML: safe to mark safe in templates."""
+        return render_markdown(self.curator_note)
 
     @property
     def format_label(self):

@@ -53,6 +53,13 @@ def page(browser, live_server, transactional_db):
     context.close()
 
 
+@pytest.fixture
+def site_url(settings, live_server):
+    """Emails link to SITE_URL; point it at the live server so the links can be opened."""
+    settings.SITE_URL = live_server.url
+    return live_server.url
+
+
 def assert_no_axe_violations(page):
     """Run axe-core on the current page: zero WCAG 2.2 A/AA violations allowed."""
     results = Axe().run(

@@ -2,7 +2,6 @@
 
 import re
 
-import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
@@ -10,13 +9,6 @@ from newsletter.models import Subscriber, SubscriberStatus
 from newsletter.tokens import make_confirm_token, make_unsubscribe_token
 from tests.browser.conftest import assert_no_axe_violations
 from tests.factories import SubscriberFactory, TopicFactory
-
-
-@pytest.fixture
-def site_url(settings, live_server):
-    """Emails link to SITE_URL; point it at the live server so the links can be opened."""
-    settings.SITE_URL = live_server.url
-    return live_server.url
 
 
 def confirm_link_in(message):
