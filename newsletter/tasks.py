@@ -79,6 +79,10 @@ def process_signup(*, name, topic_slugs, consent_text, email=None, subscriber_id
 # every delivery either committed as sent or still pending, so starting again sends to
 # nobody twice and to everyone once. The one gap is between the server accepting a message
 # and that commit (one UPDATE): a process killed exactly there sends that one message again.
+# A worker killed mid-batch leaves its task "running" for good (no worker takes it up again):
+# `send_digest ID --resume` queues what is left. A delivery that fails is written with the
+# time of its retry in the same commit, so another worker's batch finishing meanwhile does
+# not take the issue for finished before this batch has queued that retry.
 
 
 def digest_batch_ids(issue, batch_size):
@@ -134,7 +138,7 @@ def send_digest_batch(*, issue_id, delivery_ids, attempt=1):
     connection = get_connection()
     try:
         for position, delivery in enumerate(deliveries):
-            status = send_one(connection, plan, delivery, topics)
+            status = send_one(connection, plan, delivery, topics, attempt=attempt)
             outcomes[status] += 1
             if status == SERVER_UNAVAILABLE:
                 # The rest of the batch is not tried now: failed too, and in the retry batch.
@@ -142,6 +146,7 @@ def send_digest_batch(*, issue_id, delivery_ids, attempt=1):
                 issue.deliveries.filter(pk__in=untried).sendable().update(
                     status=DeliveryStatus.FAILED,
                     last_error=f"Not tried: {connection.last_digest_error}"[:500],
+                    retry_at=digest_retry_time(attempt),
                     updated=timezone.now(),
                 )
                 outcomes[DeliveryStatus.FAILED] += len(untried)
@@ -160,9 +165,10 @@ def send_digest_batch(*, issue_id, delivery_ids, attempt=1):
     return {**outcomes, "retry_at": retry_at.isoformat() if retry_at else None}
 
 
-def send_one(connection, plan, delivery, topics):
-    """Claim, send and record one delivery in its own transaction; returns its new status,
-    or SERVER_UNAVAILABLE (the delivery recorded as failed) when the server cannot go on."""
+def send_one(connection, plan, delivery, topics, attempt=1):
+    """Claim, send and record one delivery in its own transaction (this batch's `attempt`);
+    returns its new status, or SERVER_UNAVAILABLE (the delivery recorded as failed) when the
+    server cannot go on."""
     with transaction.atomic():
         if not DigestDelivery.objects.claim(delivery.pk):
             return "taken"  # sent, or being sent, by another worker
@@ -183,25 +189,27 @@ def send_one(connection, plan, delivery, topics):
             if code >= 500:
                 Subscriber.objects.filter(pk=subscriber.pk).update(bounced_at=timezone.now())
                 return record(delivery, DeliveryStatus.BOUNCED, smtp_error(code, reply))
-            return record(delivery, DeliveryStatus.FAILED, smtp_error(code, reply))
+            return record(delivery, DeliveryStatus.FAILED, smtp_error(code, reply), attempt)
         except smtplib.SMTPDataError as error:
             status = DeliveryStatus.BOUNCED if error.smtp_code >= 500 else DeliveryStatus.FAILED
-            return record(delivery, status, smtp_error(error.smtp_code, error.smtp_error))
+            return record(delivery, status, smtp_error(error.smtp_code, error.smtp_error), attempt)
         except OSError as error:  # down, dropped, timed out, or refusing us (the sender)
             connection.last_digest_error = repr(error)
-            record(delivery, DeliveryStatus.FAILED, repr(error))
+            record(delivery, DeliveryStatus.FAILED, repr(error), attempt)
             close_quietly(connection)
             return SERVER_UNAVAILABLE
         return record(delivery, DeliveryStatus.SENT)
 
 
-def record(delivery, status, error=""):
-    """Write a delivery's outcome (in the caller's transaction); returns the status."""
+def record(delivery, status, error="", attempt=1):
+    """Write a delivery's outcome (in the caller's transaction), a failure with the time of
+    its retry after `attempt` (if any); returns the status."""
     now = timezone.now()
     DigestDelivery.objects.filter(pk=delivery.pk).update(
         status=status,
         last_error=error[:500],
         sent_at=now if status == DeliveryStatus.SENT else None,
+        retry_at=digest_retry_time(attempt) if status == DeliveryStatus.FAILED else None,
         updated=now,
     )
     return status
@@ -220,17 +228,25 @@ def close_quietly(connection):
         connection.connection = None
 
 
-def schedule_digest_retry(issue, delivery_ids, attempt):
-    """Enqueue these deliveries again after the delay for `attempt`; the time, or None when
-    no more attempts are left or the backend cannot wait (immediate: `send_digest --resume`
+def digest_retry_time(attempt):
+    """When deliveries that failed at `attempt` are tried again; None when they are not: no
+    more attempts are left, or the backend cannot wait (immediate: `send_digest --resume`
     tries them again)."""
     if attempt >= MAX_ATTEMPTS or not send_digest_batch.get_backend().supports_defer:
+        return None
+    return timezone.now() + RETRY_DELAYS[attempt - 1]
+
+
+def schedule_digest_retry(issue, delivery_ids, attempt):
+    """Enqueue these deliveries again after the delay for `attempt`; the time, or None when
+    they are not retried automatically (digest_retry_time)."""
+    retry_at = digest_retry_time(attempt)
+    if retry_at is None:
         logger.warning(
             "Digest %s: %d deliveries failed and are not retried automatically (attempt %d)",
             issue.pk, len(delivery_ids), attempt,
         )  # fmt: skip
         return None
-    retry_at = timezone.now() + RETRY_DELAYS[attempt - 1]
     issue.deliveries.filter(pk__in=delivery_ids).sendable().update(retry_at=retry_at)
     send_digest_batch.using(run_after=retry_at).enqueue(
         issue_id=issue.pk, delivery_ids=list(delivery_ids), attempt=attempt + 1

@@ -264,6 +264,8 @@ def test_the_about_page_says_what_is_kept_for_how_long_and_how_to_ask(client, se
     assert "your email address" in html
     assert "the wording you agreed to" in html
     assert "log of each signup we answered and each email we sent you, kept for 30 days" in html
+    assert "for each digest, whether and when we sent it to you" in html
+    assert "kept as long as your record and erased with it" in html
     assert "Signups that are never confirmed are deleted after 30 days" in html
     assert "keep your record for 200 days" in html
     assert "a copy of everything we hold about you" in html
