@@ -46,6 +46,7 @@ env = environ.Env(
     TASKS_BACKEND=(str, ""),
     UNSUBSCRIBED_RETENTION_DAYS=(int, 365),
     DIGEST_BATCH_SIZE=(int, 200),
+    DIGEST_STALLED_MINUTES=(int, 15),
     PREFERENCES_LINK_MAX_AGE_DAYS=(int, 365),
     REQUIRE_2FA=(bool, None),
     LOGIN_FAILURE_LIMIT=(int, 5),
@@ -230,6 +231,9 @@ UNSUBSCRIBED_RETENTION_DAYS = env("UNSUBSCRIBED_RETENTION_DAYS")
 # Newsletter digests (newsletter/tasks.py) are sent in batches of this many people: one task
 # and one SMTP connection per batch.
 DIGEST_BATCH_SIZE = max(1, env("DIGEST_BATCH_SIZE"))
+# A sending digest none of whose deliveries has moved for this many minutes has lost its
+# worker (killed mid-batch): `send_digest --resume-stalled`, from cron, queues what is left.
+DIGEST_STALLED_MINUTES = max(1, env("DIGEST_STALLED_MINUTES"))
 # How long the "change your topics" link in newsletter emails works (newsletter/tokens.py).
 PREFERENCES_LINK_MAX_AGE_DAYS = env("PREFERENCES_LINK_MAX_AGE_DAYS")
 

@@ -5,8 +5,9 @@ import datetime
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connections, models, router, transaction
-from django.db.models import F, Q
-from django.db.models.functions import Lower
+from django.db.models import Exists, F, IntegerField, Max, OuterRef, Q
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast, Coalesce, Lower
 from django.utils import timezone
 
 from resources.models import Topic
@@ -158,6 +159,27 @@ def expired_send_log(days=SEND_LOG_DAYS):
 # The tasks' import paths, named here so that the models need not import the tasks.
 SIGNUP_TASK_PATH = "newsletter.tasks.process_signup"
 SEND_EMAIL_TASK_PATH = "hub.tasks.send_email"
+DIGEST_TASK_PATHS = ("newsletter.tasks.start_digest", "newsletter.tasks.send_digest_batch")
+
+
+def digest_tasks(issue_id):
+    """The start and batch tasks of digest `issue_id` (an id, or an OuterRef to one)."""
+    from django_tasks_db.models import DBTaskResult
+
+    return (
+        DBTaskResult.objects.filter(task_path__in=DIGEST_TASK_PATHS)
+        .alias(issue_id=Cast(KT("args_kwargs__kwargs__issue_id"), IntegerField()))
+        .filter(issue_id=issue_id)
+    )
+
+
+def waiting_for_a_worker(results, now):
+    """Those of these tasks queued and due by `now`, which no worker has taken yet."""
+    from django_tasks import TaskResultStatus
+    from django_tasks_db.models import get_date_max
+
+    ready = results.filter(status=TaskResultStatus.READY)
+    return ready.filter(Q(run_after__lte=now) | Q(run_after=get_date_max()))
 
 
 class Subscriber(models.Model):
@@ -311,6 +333,27 @@ class DigestIssueQuerySet(models.QuerySet):
         last_end = self.sent().aggregate(end=models.Max("period_end"))["end"]
         return last_end or (now or timezone.now()) - datetime.timedelta(days=FIRST_DIGEST_DAYS)
 
+    def stalled(self, now=None, minutes=None):
+        """Issues still sending that nothing has moved for `minutes` (DIGEST_STALLED_MINUTES):
+        their worker died mid-batch (or mid-start), and what is left is safe to queue again.
+
+        Progress is the newest change to a delivery, or the start. A stalled issue has
+        stranded deliveries (DigestDeliveryQuerySet.stranded), or none unfinished (it died
+        before making them, or before its final count); none has a task queued and due that
+        no worker has taken yet: that one waits for a worker, and queueing more would not help.
+        """
+        minutes = settings.DIGEST_STALLED_MINUTES if minutes is None else minutes
+        now = now or timezone.now()
+        cutoff = now - datetime.timedelta(minutes=minutes)
+        deliveries = DigestDelivery.objects.filter(issue=OuterRef("pk"))
+        return (
+            self.filter(status=DigestStatus.SENDING)
+            .alias(progress=Coalesce(Max("deliveries__updated"), "started_at"))
+            .filter(progress__lt=cutoff)
+            .filter(Exists(deliveries.stranded(cutoff)) | ~Exists(deliveries.unfinished()))
+            .exclude(Exists(waiting_for_a_worker(digest_tasks(OuterRef("pk")), now)))
+        )
+
 
 class DigestIssue(models.Model):
     """One digest: an introduction and the entries published in its period, per topic."""
@@ -456,6 +499,14 @@ class DigestDeliveryQuerySet(models.QuerySet):
         return self.filter(
             Q(status=DeliveryStatus.PENDING)
             | Q(status=DeliveryStatus.FAILED, retry_at__isnull=False)
+        )
+
+    def stranded(self, cutoff):
+        """Those left behind by a worker that died, given no progress since `cutoff`: pending,
+        or failed with a retry that was due before then (its batch died too). Failures out
+        of retries are not: they wait for an operator's `send_digest ID --resume`."""
+        return self.filter(
+            Q(status=DeliveryStatus.PENDING) | Q(status=DeliveryStatus.FAILED, retry_at__lt=cutoff)
         )
 
     def create_for(self, issue):

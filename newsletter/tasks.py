@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.mail import get_connection
 from django.db import router, transaction
 from django.utils import timezone
-from django_tasks import task
+from django_tasks import TaskResultStatus, task
 from django_tasks_db.models import DBTaskResult
 
 from hub.tasks import MAX_ATTEMPTS, REFUSED, RETRY_DELAYS
@@ -29,6 +29,7 @@ from newsletter.models import (
     DigestIssue,
     Subscriber,
     SubscriberStatus,
+    digest_tasks,
     normalise_email,
 )
 
@@ -79,16 +80,31 @@ def process_signup(*, name, topic_slugs, consent_text, email=None, subscriber_id
 # every delivery either committed as sent or still pending, so starting again sends to
 # nobody twice and to everyone once. The one gap is between the server accepting a message
 # and that commit (one UPDATE): a process killed exactly there sends that one message again.
-# A worker killed mid-batch leaves its task "running" for good (no worker takes it up again):
-# `send_digest ID --resume` queues what is left. A delivery that fails is written with the
-# time of its retry in the same commit, so another worker's batch finishing meanwhile does
-# not take the issue for finished before this batch has queued that retry.
+# A worker killed mid-batch leaves its task "running" for good (no worker takes it up again)
+# and the issue sending: `send_digest --resume-stalled`, from cron, finds the issues nothing
+# has moved for DIGEST_STALLED_MINUTES and queues what is left (resume_stalled_digest), as
+# `send_digest ID --resume` does by hand. Either is safe while a slow worker still holds the
+# batch: claims serialise, and the second sender finds the row taken. A delivery that fails
+# is written with the time of its retry in the same commit, so another worker's batch
+# finishing meanwhile does not take the issue for finished before this batch has queued that
+# retry.
 
 
-def digest_batch_ids(issue, batch_size):
-    """The ids of the issue's sendable deliveries, in batches of `batch_size`."""
-    ids = list(issue.deliveries.sendable().order_by("pk").values_list("pk", flat=True))
+def digest_batch_ids(issue, batch_size, deliveries=None):
+    """The ids of the issue's sendable deliveries (or of `deliveries`, some of them), in
+    batches of `batch_size`."""
+    deliveries = issue.deliveries.sendable() if deliveries is None else deliveries
+    ids = list(deliveries.order_by("pk").values_list("pk", flat=True))
     return [ids[start : start + batch_size] for start in range(0, len(ids), batch_size)]
+
+
+def queue_digest_batches(issue, batch_size=None, deliveries=None):
+    """Enqueue a `send_digest_batch` for each batch of the issue's sendable deliveries (or of
+    `deliveries`); returns the batches (lists of ids)."""
+    batches = digest_batch_ids(issue, batch_size or settings.DIGEST_BATCH_SIZE, deliveries)
+    for delivery_ids in batches:
+        send_digest_batch.enqueue(issue_id=issue.pk, delivery_ids=delivery_ids)
+    return batches
 
 
 @task()
@@ -104,11 +120,38 @@ def start_digest(*, issue_id, batch_size=None, resume=False):
     if not (resume and issue.deliveries.exists()):
         with transaction.atomic():
             DigestDelivery.objects.create_for(issue)
-    batches = digest_batch_ids(issue, batch_size or settings.DIGEST_BATCH_SIZE)
-    for delivery_ids in batches:
-        send_digest_batch.enqueue(issue_id=issue.pk, delivery_ids=delivery_ids)
+    batches = queue_digest_batches(issue, batch_size)
     issue.refresh_from_db()
     return {"batches": len(batches), **issue.refresh_totals()}
+
+
+class AbandonedTask(Exception):
+    """Recorded on a digest task still "running" when its issue was found stalled: its worker
+    died (or hangs) running it, and what it had left was queued again."""
+
+
+def resume_stalled_digest(issue, cutoff, batch_size=None):
+    """Queue again what a dead worker left of a stalled issue (DigestIssue.objects.stalled,
+    nothing moved since `cutoff`); returns what was done.
+
+    Its stranded deliveries are queued in batches; the start is run again when it died
+    before making any; when nothing was left, only the final count is stored. Its tasks
+    "running" since before `cutoff` are recorded as failed (a worker that was only slow
+    still records its own result when it ends)."""
+    running = digest_tasks(issue.pk).filter(status=TaskResultStatus.RUNNING)
+    abandoned = list(running.filter(started_at__lt=cutoff))
+    for result in abandoned:
+        result.set_failed(
+            AbandonedTask(f"No progress since {cutoff:%Y-%m-%d %H:%M} UTC: queued again.")
+        )
+    done = {"abandoned": len(abandoned), "batches": 0, "deliveries": 0, "restarted": False}
+    if not issue.deliveries.exists():
+        start_digest.enqueue(issue_id=issue.pk, batch_size=batch_size, resume=True)
+        return done | {"restarted": True}
+    batches = queue_digest_batches(issue, batch_size, issue.deliveries.stranded(cutoff))
+    if not batches:
+        issue.refresh_totals()
+    return done | {"batches": len(batches), "deliveries": sum(map(len, batches))}
 
 
 # What `send_one` says when the mail server cannot take more now (down, dropped the

@@ -256,6 +256,47 @@ def test_a_mail_server_down_at_first_is_retried_by_the_worker_when_the_time_come
     assert issue.status == DigestStatus.SENT and issue.sent_count == 5 and issue.failed_count == 0
 
 
+def resume_by_hand(issue, mailbox):
+    """`send_digest ID --resume`, with a worker running, until the resumed batch is done."""
+    with running_worker(smtp_url(mailbox)) as worker:
+        send_digest(issue, "--resume")
+        wait_until(finished(2, START_TASK), "the resume", [worker])
+        wait_until(finished(1, BATCH_TASK), "the resumed batch", [worker])
+    killed = DBTaskResult.objects.filter(task_path=BATCH_TASK).earliest("enqueued_at")
+    assert killed.status == TaskResultStatus.RUNNING  # left as it was
+
+
+def resume_from_cron(issue, mailbox):
+    """`send_digest --resume-stalled`, as cron runs it: nothing just after the kill; once
+    nothing has moved for DIGEST_STALLED_MINUTES (15), it queues the rest for the worker."""
+    assert call_resume_stalled() == ""
+    earlier = timezone.now() - datetime.timedelta(minutes=16)
+    issue.deliveries.update(updated=earlier)
+    DigestIssue.objects.filter(pk=issue.pk).update(started_at=earlier)
+    DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING).update(started_at=earlier)
+
+    with running_worker(smtp_url(mailbox)) as worker:
+        output = call_resume_stalled()
+        wait_until(finished(2, BATCH_TASK), "the queued rest", [worker])
+
+    assert output == (
+        f"Digest {issue.pk} (“November at the hub”): no progress for 15 minutes; queued its 4 "
+        "unsent delivery(ies) again, in 1 batch(es) of up to 200; 1 task(s) left running by "
+        "a dead worker marked failed.\n"
+    )
+    batches = DBTaskResult.objects.filter(task_path=BATCH_TASK).order_by("enqueued_at")
+    assert [batch.status for batch in batches] == ["FAILED", "SUCCESSFUL"]
+    assert call_resume_stalled() == ""  # finished: nothing more to do
+
+
+def call_resume_stalled():
+    """`manage.py send_digest --resume-stalled` here: it only queues."""
+    out = StringIO()
+    call_command("send_digest", "--resume-stalled", stdout=out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("recover", [resume_by_hand, resume_from_cron])
 @pytest.mark.parametrize(
     "when, received_twice",
     [
@@ -263,8 +304,8 @@ def test_a_mail_server_down_at_first_is_retried_by_the_worker_when_the_time_come
         ("after", 1),  # killed after the server took it, before the commit: that one twice
     ],
 )
-def test_a_worker_killed_mid_batch_then_a_resume_sends_everyone_one_message_but_the_one_in_flight(
-    database_tasks, mailbox, when, received_twice
+def test_a_worker_killed_mid_batch_then_recovered_sends_everyone_one_message_but_the_one_in_flight(
+    database_tasks, mailbox, when, received_twice, recover
 ):
     people = readers(6)
     issue = new_issue()
@@ -285,10 +326,7 @@ def test_a_worker_killed_mid_batch_then_a_resume_sends_everyone_one_message_but_
     killed = DBTaskResult.objects.get(task_path=BATCH_TASK)
     assert killed.status == TaskResultStatus.RUNNING  # no worker takes a dead one's task again
 
-    with running_worker(smtp_url(mailbox)) as worker:
-        send_digest(issue, "--resume")
-        wait_until(finished(2, START_TASK), "the resume", [worker])
-        wait_until(finished(1, BATCH_TASK), "the resumed batch", [worker])
+    recover(issue, mailbox)
 
     expected = dict.fromkeys(people, 1)
     expected[in_flight.subscriber.email] += received_twice
