@@ -6,16 +6,23 @@ realistic RIS records with rispy (authors, journal, year, DOI, link, a long abst
 keywords; a few per hundred repeat a catalogue entry's DOI or title and year, or an earlier
 record), then times the three steps of the admin's import: reading the file into rows, the
 preview's plan (duplicates against the catalogue and within the file), and the confirm (one
-transaction through resources/services.py). It prints each step's seconds, the peak of
-Python's allocations during it (tracemalloc, in a second pass whose confirm is rolled back)
-and the peak resident memory of the process that imported (a fresh one, as a gunicorn worker
-would be). The imported entries are deleted afterwards.
+transaction through resources/services.py). It prints each step's seconds and queries, the
+peak of Python's allocations during it (tracemalloc, in a second pass whose confirm is rolled
+back) and the peak resident memory of the process that imported (a fresh one, as a gunicorn
+worker would be). Then, in another fresh process, it does the same through the admin's pages
+as a signed-in superuser: the upload, the first preview page (every row, then only duplicates
+and errors) and the confirm, each request's seconds and queries, and the size of the session
+that keeps the file between them. The imported entries are deleted afterwards.
 
     .venv/bin/python bench/import_ris.py            # a throwaway SQLite file in /tmp
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/h_import_bench make bench-import
+    BENCH_ARGS="--entries 100000" make bench-import # a catalogue of 100,000 entries
+
+A database already holding --entries synthetic entries is used as it is (none are added).
 """
 
 import argparse
+import contextlib
 import random
 import resource
 import subprocess
@@ -85,8 +92,25 @@ def ris_records(count, catalogue, seed):
     return records
 
 
+@contextlib.contextmanager
+def counted_queries():
+    """Count the queries sent inside the block (a list holding the count), keeping no SQL:
+    the confirm's bulk inserts would otherwise be held as text."""
+    from django.db import connection
+
+    count = [0]
+
+    def wrapper(execute, sql, params, many, context):
+        count[0] += 1
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(wrapper):
+        yield count
+
+
 def run_steps(data, rollback=False, traced=False):
-    """Read, plan and confirm once; each step's (seconds, tracemalloc peak MiB or None)."""
+    """Read, plan and confirm once; each step's (seconds, tracemalloc peak MiB or None,
+    queries)."""
     from django.db import transaction
 
     from resources.imports import ImportPlan, read_upload
@@ -97,10 +121,11 @@ def run_steps(data, rollback=False, traced=False):
         if traced:
             tracemalloc.reset_peak()
         started = time.perf_counter()
-        value = work()
+        with counted_queries() as queries:
+            value = work()
         seconds = time.perf_counter() - started
         peak = tracemalloc.get_traced_memory()[1] / 2**20 if traced else None
-        results[name] = (seconds, peak)
+        results[name] = (seconds, peak, queries[0])
         return value
 
     upload = step("read", lambda: read_upload(data, "bench.ris", "ris", "evidence"))
@@ -158,12 +183,71 @@ def measure(path):
         ("plan", "preview plan"),
         ("confirm", "confirm"),
     ]:
-        seconds, _ = timed[name]
-        _, peak = traced[name]
-        print(f"  {label:<14} {seconds:6.2f} s   tracemalloc peak {peak:6.1f} MiB")
-    total = sum(seconds for seconds, _ in timed.values())
+        seconds, _, queries = timed[name]
+        _, peak, _ = traced[name]
+        print(
+            f"  {label:<14} {seconds:6.2f} s {queries:5} queries   tracemalloc peak {peak:6.1f} MiB"
+        )
+    total = sum(seconds for seconds, _, _ in timed.values())
     print(f"  {'total':<14} {total:6.2f} s")
     print(f"max RSS {rss_before:.0f} MiB after start-up, {rss_after:.0f} MiB after the import")
+
+
+def measure_pages(path):
+    """In a fresh process, the admin's pages as a curator uses them: upload, the first
+    preview page of every row and of duplicates and errors, confirm; the entries it created
+    are deleted afterwards."""
+    import django
+
+    django.setup()
+    from dashboard import signed_in_client
+    from django.contrib.sessions.models import Session
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from resources.import_admin import SESSION_KEY
+    from resources.models import Entry
+    from resources.services import delete_entries
+
+    data = Path(path).read_bytes()
+    before = set(Entry.objects.values_list("pk", flat=True))
+    client = signed_in_client()
+    rss_before = max_rss_mib()
+    form = {"kind": "evidence", "status": "draft", "file_format": "", "terms": []}
+    preview = "/admin/resources/entry/import/preview/"
+    print("through the admin's pages, as a signed-in superuser:")
+
+    def request(label, send, expected):
+        started = time.perf_counter()
+        with counted_queries() as queries:
+            response = send()
+        seconds = time.perf_counter() - started
+        if response.status_code != expected:
+            raise SystemExit(f"{label}: status {response.status_code}, not {expected}")
+        size = f"{len(response.content) / 1000:6.0f} kB" if expected == 200 else " " * 9
+        print(f"  {label:<30} {seconds:6.2f} s {queries[0]:5} queries {size}")
+        return response
+
+    request(
+        "upload (read, keep)",
+        lambda: client.post(
+            "/admin/resources/entry/import/",
+            {**form, "file": SimpleUploadedFile("bench.ris", data)},
+        ),
+        302,
+    )
+    session = Session.objects.get(session_key=client.session.session_key)
+    kept = len(client.session[SESSION_KEY]["data"])
+    request("preview, every row, page 1", lambda: client.get(preview), 200)
+    request("preview, duplicates, page 1", lambda: client.get(f"{preview}?show=attention"), 200)
+    token = client.session[SESSION_KEY]["token"]
+    request("confirm", lambda: client.post(preview, {"token": token, "import": "Import"}), 302)
+    created = Entry.objects.exclude(pk__in=before).count()
+    delete_entries(Entry.objects.exclude(pk__in=before))
+    print(
+        f"  session: {len(session.session_data) / 2**20:.2f} MiB in the database "
+        f"(the file compressed and in base64: {kept / 2**20:.2f} MiB); {created} created"
+    )
+    print(f"max RSS {rss_before:.0f} MiB after start-up, {max_rss_mib():.0f} MiB after the pages")
 
 
 def main():
@@ -172,9 +256,13 @@ def main():
     parser.add_argument("--records", type=int, default=5_000, help="RIS records to import")
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--measure", metavar="FILE", help=argparse.SUPPRESS)
+    parser.add_argument("--measure-pages", metavar="FILE", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
         measure(args.measure)
+        return
+    if args.measure_pages:
+        measure_pages(args.measure_pages)
         return
 
     prepare_database(args.entries, args.seed)
@@ -187,8 +275,11 @@ def main():
     )
     path = Path(tempfile.gettempdir()) / f"hub-import-bench-{args.records}.ris"
     path.write_text(rispy.dumps(ris_records(args.records, catalogue, args.seed)), "utf-8")
-    subprocess.run([sys.executable, __file__, "--measure", str(path)], check=True)
-    path.unlink()
+    try:
+        subprocess.run([sys.executable, __file__, "--measure", str(path)], check=True)
+        subprocess.run([sys.executable, __file__, "--measure-pages", str(path)], check=True)
+    finally:
+        path.unlink()
 
 
 if __name__ == "__main__":

@@ -2,10 +2,10 @@
 importer call these functions rather than saving entries themselves.
 
 Every write follows the same rules: the entry's own (`Entry.normalise()`: the DOI in its
-bare form, a trimmed link, a published date on publishing), a slug no other entry has, only
-its own kind's fields, its taxonomy terms linked, its findings (evidence only), one history
-version per change (with the terms and findings of that moment) and a new catalogue version
-so cached figures show it at once.
+bare form, a trimmed link, a published date on publishing, the title's key for duplicates),
+a slug no other entry has, only its own kind's fields, its taxonomy terms linked, its
+findings (evidence only), one history version per change (with the terms and findings of
+that moment) and a new catalogue version so cached figures show it at once.
 """
 
 from django.db import connection, transaction

@@ -25,6 +25,7 @@ from resources.models import (
     Tool,
     Topic,
 )
+from tests.test_imports import duplicate_found_for
 
 TERM_MODELS = [Topic, Approach, Audience, Population, Region, Outcome]
 
@@ -114,6 +115,15 @@ def test_load_demo_loads_the_59_real_items_by_kind(loaded):
     assert Evidence.objects.count() == 33
     assert Resource.objects.count() == 15
     assert Tool.objects.count() == 11
+
+
+@pytest.mark.django_db
+def test_an_import_finds_demo_entries_by_title_and_year(loaded):
+    entry = Entry.objects.exclude(year=None).order_by("pk").first()
+
+    duplicate = duplicate_found_for(entry.title.lower().replace(" ", "  "), entry.year)
+
+    assert (duplicate.by, duplicate.entry_id) == ("title and year", entry.pk)
 
 
 @pytest.mark.django_db

@@ -18,6 +18,7 @@ from tests.factories import (
     RegionFactory,
     TopicFactory,
 )
+from tests.test_imports import duplicate_found_for
 
 pytestmark = pytest.mark.django_db
 
@@ -88,6 +89,16 @@ def test_synthetic_entries_pass_the_models_own_validation():
     generate("--count", "15", "--seed", "5")
     for entry in Entry.objects.filter(is_synthetic=True):
         entry.full_clean()
+
+
+def test_an_import_finds_synthetic_entries_by_title_and_year():
+    generate("--count", "20", "--seed", "8")
+    entry = Entry.objects.filter(is_synthetic=True, year__isnull=False).first()
+
+    duplicate = duplicate_found_for(f"  {entry.title.upper()}!", entry.year)
+
+    assert (duplicate.by, duplicate.entry_id) == ("title and year", entry.pk)
+    assert duplicate_found_for(entry.title, entry.year + 1) is None
 
 
 def test_synthetic_entries_are_linked_to_taxonomy_terms():

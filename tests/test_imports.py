@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 
 from resources import services
 from resources.import_admin import SESSION_KEY
+from resources.imports import ImportPlan, read_upload
 from resources.models import Entry, EntryTerm, Finding, Kind, Status
 from tests.conftest import Client
 from tests.factories import EntryFactory, OutcomeFactory, TopicFactory
@@ -93,6 +94,17 @@ def confirm(client, **choices):
 
 def ris(*records):
     return rispy.dumps([{"type_of_reference": "JOUR", **record} for record in records]).encode()
+
+
+def preview_rows(page):
+    """The preview page's rows, as HTML, in the file's order."""
+    return page.split('<tr id="row-')[1:]
+
+
+def duplicate_found_for(title, year):
+    """What the import's plan says a RIS record of only this title and year duplicates."""
+    upload = read_upload(ris({"title": title, "year": str(year)}), "one.ris", "ris")
+    return ImportPlan(upload).rows[0].duplicate
 
 
 # -- The hub's own exports come back --------------------------------------------------------------
@@ -279,7 +291,7 @@ def test_duplicates_are_found_by_doi_link_and_title_with_year_in_the_catalogue_a
     upload(curator_client, content, "dups.ris")
 
     page = curator_client.get(PREVIEW_URL).content.decode()
-    plan_rows = page.split('<tr id="row-')[1:]
+    plan_rows = preview_rows(page)
 
     assert "same DOI as" in plan_rows[0] and f"/evidence/{catalogue[0].pk}/change/" in plan_rows[0]
     assert "same link as" in plan_rows[1] and f"/evidence/{catalogue[1].pk}/change/" in plan_rows[1]
@@ -293,6 +305,58 @@ def test_duplicates_are_found_by_doi_link_and_title_with_year_in_the_catalogue_a
     assert '<option value="skip" selected>' in plan_rows[1]
     assert "<strong>3</strong> already in the catalogue" in page
     assert "<strong>1</strong> repeated within the file" in page
+
+
+def test_titles_are_matched_whatever_their_case_punctuation_and_spacing(curator_client, catalogue):
+    no_year = EntryFactory(title="Befriending: what works?", year=None)
+    content = ris(
+        {"title": "  PEER support for CARERS -- a randomised   trial.", "year": "2021"},
+        {"title": "Peer support for carers: a randomised trial", "year": "2022"},
+        {"title": "befriending what works"},
+        {"title": "A study of hope", "year": "2020"},
+        {"title": "A STUDY OF HOPE!", "year": "2020"},
+        {"title": "A study of hope", "year": "2019"},
+    )
+    upload(curator_client, content, "titles.ris")
+
+    page = curator_client.get(PREVIEW_URL).content.decode()
+    plan_rows = preview_rows(page)
+
+    assert "same title and year as" in plan_rows[0]
+    assert f"/evidence/{catalogue[0].pk}/change/" in plan_rows[0]
+    assert "Duplicate:" not in plan_rows[1]  # another year
+    assert "same title and year as" in plan_rows[2] and f"/{no_year.pk}/change/" in plan_rows[2]
+    assert "Duplicate:" not in plan_rows[3]
+    assert "same title and year as" in plan_rows[4] and 'href="#row-4">row 4</a>' in plan_rows[4]
+    assert "Duplicate:" not in plan_rows[5]  # another year
+
+
+def test_a_preview_page_of_a_thousand_row_file_takes_a_bounded_number_of_queries(
+    curator_client, catalogue, django_assert_max_num_queries
+):
+    records = [
+        {"title": f"Study {n}", "year": "2020", "doi": f"10.5555/s{n}",
+         "urls": [f"https://example.org/s/{n}"]}
+        for n in range(997)
+    ]  # fmt: skip
+    # Past the first batch of titles, DOIs and links looked up (QUERY_CHUNK).
+    records += [
+        {"title": "PEER WORKERS in mental health services", "year": "2018"},
+        {"title": "Again", "doi": catalogue[0].doi},
+        {"title": "Once more", "urls": [catalogue[1].url]},
+    ]
+    upload(curator_client, ris(*records), "many.ris")
+
+    with django_assert_max_num_queries(20):
+        response = curator_client.get(f"{PREVIEW_URL}?show=attention")
+
+    page = response.content.decode()
+    assert "<strong>1000</strong> rows" in page
+    assert "<strong>3</strong> already in the catalogue" in page
+    assert f"/evidence/{catalogue[2].pk}/change/" in page
+    with django_assert_max_num_queries(20):
+        response = curator_client.get(f"{PREVIEW_URL}?page=10")
+    assert "Rows 901–1000 of 1000" in response.content.decode()
 
 
 def test_update_fills_only_empty_fields_and_never_overwrites(curator_client, db):

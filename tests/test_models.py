@@ -22,6 +22,7 @@ from resources.models import (
     Topic,
     max_year,
     normalise_doi,
+    normalise_title,
 )
 from tests.factories import EntryFactory, TopicFactory
 from tests.two_factor import confirmed_authenticator
@@ -119,6 +120,46 @@ def test_every_spelling_of_a_doi_is_stored_in_one_form(spelling):
     entry.refresh_from_db()
     assert entry.doi == "10.1234/x"
     assert normalise_doi(spelling) == normalise_doi("doi:10.1234/x")
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        "Peer support: a review",
+        "PEER SUPPORT - A REVIEW",
+        "  peer   support — a review!  ",
+        "Peer_support (a review)",
+    ],
+)
+def test_every_spelling_of_a_title_has_one_key(spelling):
+    assert normalise_title(spelling) == "peer support a review"
+
+
+def test_a_title_key_is_cut_to_its_column_when_case_folding_lengthens_it():
+    key = normalise_title("ß" * 255)
+    assert len(key) == Entry._meta.get_field("title_key").max_length
+    assert key == normalise_title("SS" * 200)
+
+
+def test_saving_an_entry_stores_its_title_key_and_renaming_it_changes_the_key():
+    entry = EntryFactory(title="Peer Support: A Review")
+    entry.refresh_from_db()
+    assert entry.title_key == "peer support a review"
+
+    entry.title = "Befriending, by telephone"
+    services.save_entry(entry)
+    entry.refresh_from_db()
+    assert entry.title_key == "befriending by telephone"
+
+
+def test_entries_created_in_bulk_store_their_title_keys():
+    entries = [EntryFactory.build(title=f"Bulk-loaded STUDY #{n}") for n in range(3)]
+    services.create_entries([(entry, []) for entry in entries])
+    assert sorted(Entry.objects.values_list("title_key", flat=True)) == [
+        "bulk loaded study 0",
+        "bulk loaded study 1",
+        "bulk loaded study 2",
+    ]
 
 
 def test_an_entry_without_a_url_links_to_its_doi():

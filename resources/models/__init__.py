@@ -23,6 +23,7 @@ from resources.models.base import (
     Status,
     max_year,
     normalise_doi,
+    normalise_title,
     validate_doi,
     validate_year,
 )
@@ -52,5 +53,6 @@ __all__ = [
     "Cost", "Direction", "Entry", "EntryQuerySet", "EntryTerm", "Evidence", "EvidenceStrength",
     "Finding", "Kind", "KindProxyMixin", "LinkCheck", "LinkState", "Outcome", "Population",
     "Region", "Resource", "ResourceFormat", "Status", "StudyDesign", "Term", "TermQuerySet", "Tool",
-    "ToolFormat", "Topic", "max_year", "normalise_doi", "validate_doi", "validate_year",
+    "ToolFormat", "Topic", "max_year", "normalise_doi", "normalise_title", "validate_doi",
+    "validate_year",
 ]  # fmt: skip

@@ -12,6 +12,10 @@ MAX_STORED_YEAR = 2100
 
 DOI_PATTERN = re.compile(r"^10\.\d{4,9}/\S+$")
 DOI_PREFIXES = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
+TITLE_NOISE = re.compile(r"[\W_]+")
+# Entry.title_key's length: a key is cut there (case-folding can lengthen a title), the same
+# way for the catalogue and for an imported file, so that equal titles keep equal keys.
+TITLE_KEY_LENGTH = 255
 
 
 # Addresses under a kind's prefix that are pages, not entries: /evidence/map/.
@@ -38,6 +42,13 @@ def normalise_doi(value):
     value = (value or "").strip()
     value = DOI_PREFIXES.sub("", value).strip()
     return value.lower()
+
+
+def normalise_title(title):
+    """A title as compared for duplicates: case-folded, punctuation and spaces collapsed
+    (`Peer support: a review` and `PEER SUPPORT - A REVIEW` are one title); "" for none."""
+    key = " ".join(TITLE_NOISE.sub(" ", (title or "").casefold()).split())
+    return key[:TITLE_KEY_LENGTH].rstrip()
 
 
 def validate_doi(value):

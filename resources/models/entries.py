@@ -15,9 +15,11 @@ from resources.markdown import render_markdown
 from resources.models.base import (
     MAX_STORED_YEAR,
     MIN_YEAR,
+    TITLE_KEY_LENGTH,
     Status,
     fixed_value_proxy,
     normalise_doi,
+    normalise_title,
     validate_doi,
     validate_slug_not_reserved,
     validate_year,
@@ -68,6 +70,9 @@ class Entry(KindFields):
 
     kind = models.CharField(max_length=10, choices=Kind.choices, db_index=True)
     title = models.CharField(max_length=255)
+    # The title as the importer compares it for duplicates (`normalise_title`), kept so that
+    # a file's titles are looked up by index rather than every entry of their years read.
+    title_key = models.CharField(max_length=TITLE_KEY_LENGTH, blank=True, editable=False)
     slug = models.SlugField(
         max_length=255,
         unique=True,
@@ -180,7 +185,7 @@ class Entry(KindFields):
     )
 
     history = HistoricalRecordsWithProxies(
-        m2m_fields=[terms, outcomes], excluded_fields=["search_vector"]
+        m2m_fields=[terms, outcomes], excluded_fields=["search_vector", "title_key"]
     )
 
     objects = EntryQuerySet.as_manager()
@@ -221,6 +226,8 @@ class Entry(KindFields):
                 fields=["status", "kind", "year", "published_at"], name="entry_kind_year_idx"
             ),
             models.Index(F("status"), Lower("title"), name="entry_title_idx"),
+            # The importer's duplicates by title and year (resources/imports.py).
+            models.Index(fields=["title_key", "year"], name="entry_title_key_year_idx"),
             models.Index(fields=["-updated"], name="entry_updated_idx"),
             models.Index(fields=["status", "featured"], name="entry_featured_idx"),
             # Exports and the admin's filter of co-produced entries: a small partial index,
@@ -254,8 +261,10 @@ class Entry(KindFields):
 
     def normalise(self):
         """The rules every write follows, bulk loads included (resources/services.py): the DOI
-        in its bare form, the link without surrounding spaces, a published date on publishing."""
+        in its bare form, the link without surrounding spaces, a published date on publishing,
+        the title's key for duplicates."""
         self.doi = normalise_doi(self.doi)
+        self.title_key = normalise_title(self.title)
         self.url = (self.url or "").strip()
         if self.status == Status.PUBLISHED and self.published_at is None:
             self.published_at = timezone.now()
