@@ -22,10 +22,14 @@ from newsletter.models import (
 from newsletter.tasks import start_digest
 from resources.models import Topic
 
-# The HTML part shown on its own (and framed by the preview page): no scripts, styles,
-# images, forms or base URL, and framed only by the hub's own pages.
+# The HTML part shown on its own (and framed by the preview page): no scripts, images,
+# fonts, forms or base URL, and framed only by the hub's own pages. Its styles are allowed
+# inline because an email can only carry inline styles (a <style> block and style
+# attributes), and this response is a sandboxed document that runs no script; the site's
+# own policy (hub/settings.py) is unchanged.
 PREVIEW_CSP = (
-    "default-src 'none'; frame-ancestors 'self'; base-uri 'none'; form-action 'none'; sandbox"
+    "default-src 'none'; script-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'self'; "
+    "base-uri 'none'; form-action 'none'; sandbox"
 )
 SEND_PERMISSION = "newsletter.send_digestissue"
 # How often the progress page refreshes its counts (static/js/digest-progress.js).

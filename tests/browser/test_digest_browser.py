@@ -67,3 +67,31 @@ def test_the_progress_page_refreshes_its_counts_until_the_digest_is_sent(
 
     expect(page.get_by_role("status")).to_contain_text("1 sent, 0 skipped", timeout=5_000)
     assert csp_violations == []
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_html_part_is_styled_in_its_frame_and_passes_axe_on_its_own(
+    page,
+    digest,
+    csp_violations,  # noqa: F811
+    scheme,
+):
+    log_in(page)
+    page.emulate_media(color_scheme=scheme)
+    page.goto(f"/admin/newsletter/digestissue/{digest.pk}/preview/")
+    # The email's own styles apply in the sandboxed frame (its policy allows inline styles).
+    body = {"light": "rgb(255, 255, 255)", "dark": "rgb(26, 30, 35)"}[scheme]
+    frame = page.frame_locator("iframe.digest-preview")
+    expect(frame.locator(".email-body")).to_have_css("background-color", body)
+    expect(frame.locator("header.email-header")).to_contain_text("Peer Support Evidence Hub")
+    assert csp_violations == []
+
+    # axe cannot run inside a frame that may run no script: check the same HTML on its own.
+    html = page.request.get(f"/admin/newsletter/digestissue/{digest.pk}/preview/html/").text()
+    page.goto("about:blank")  # a page without the site's policy, which refuses inline styles
+    page.set_content(html)
+    expect(page.locator(".email-body")).to_have_css("background-color", body)
+    expect(page.get_by_role("link", name="Peer support for carers")).to_have_css(
+        "text-decoration-line", "underline"
+    )
+    assert_no_axe_violations(page)
