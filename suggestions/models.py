@@ -18,7 +18,7 @@ from django.utils.text import slugify
 
 from resources import crossref, services
 from resources.kinds import Kind
-from resources.models import DOI_PATTERN, Entry, Status, normalise_doi
+from resources.models import DOI_PATTERN, Entry, Status, normalise_doi, normalise_title
 from suggestions.emails import notify_accepted, notify_declined
 
 # The wording beside the consent checkbox. Each suggestion keeps the wording its suggester
@@ -222,6 +222,12 @@ class Suggestion(models.Model):
             return other.doi == self.doi
         return bool(self.url) and other.url in url_variants(self.url)
 
+    def same_title_as(self, entry):
+        """Whether `entry` has this suggestion's title, as the importer compares titles (a
+        suggestion has no year, so this is a possible duplicate, not a certain one)."""
+        key = normalise_title(self.title)
+        return bool(key) and entry.title_key == key
+
     def guessed_kind(self):
         """The kind to file it as: the one suggested, else evidence for a DOI, else a resource."""
         if self.kind:
@@ -303,17 +309,21 @@ class Suggestion(models.Model):
 
 
 def attach_duplicates(suggestions):
-    """Give each suggestion `catalogue_matches` (entries with its DOI or link) and
-    `suggestion_matches` (other suggestions of the same), in two queries for any number."""
+    """Give each suggestion `catalogue_matches` (entries with its DOI, its link or its title)
+    and `suggestion_matches` (other suggestions of the same), in two queries for any number."""
     suggestions = list(suggestions)
     dois = {s.doi for s in suggestions if s.doi}
     urls = {s.url for s in suggestions if s.url}
     variants = [variant for url in urls for variant in url_variants(url)]
+    title_keys = {normalise_title(s.title) for s in suggestions} - {""}
     entries = []
-    if dois or variants:
+    if dois or variants or title_keys:
         entries = list(
-            Entry.objects.filter(Q(doi__in=dois) | Q(url__in=variants))
-            .only("pk", "kind", "title", "doi", "url")
+            # `~Q(doi="")` lets PostgreSQL use the DOIs' partial unique index.
+            Entry.objects.filter(
+                (Q(doi__in=dois) & ~Q(doi="")) | Q(url__in=variants) | Q(title_key__in=title_keys)
+            )
+            .only("pk", "kind", "title", "doi", "url", "title_key")
             .order_by("pk")
         )
     others = list(
@@ -322,7 +332,9 @@ def attach_duplicates(suggestions):
         .order_by("-created", "-pk")
     )
     for suggestion in suggestions:
-        suggestion.catalogue_matches = [e for e in entries if suggestion.same_item_as(e)]
+        suggestion.catalogue_matches = [
+            e for e in entries if suggestion.same_item_as(e) or suggestion.same_title_as(e)
+        ]
         suggestion.suggestion_matches = [
             other
             for other in others

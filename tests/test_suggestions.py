@@ -294,6 +294,21 @@ def test_a_link_already_in_the_catalogue_is_flagged_with_or_without_a_trailing_s
     assert f'In the catalogue: <a href="{entry_admin}">The catalogued guide</a>' in page
 
 
+def test_a_title_already_in_the_catalogue_is_flagged_in_any_case_and_punctuation(
+    curator_client,
+):
+    entry = EntryFactory(title="Peer support for carers: a practical guide")
+    flagged = suggestion(
+        link="https://example.org/elsewhere", title="PEER SUPPORT FOR CARERS - A PRACTICAL GUIDE"
+    )
+    unrelated = suggestion(link="https://example.org/another", title="Peer support for carers")
+
+    entry_admin = reverse("admin:resources_resource_change", args=[entry.pk])
+    listed = f'In the catalogue: <a href="{entry_admin}">'
+    assert listed in curator_client.get(change_url(flagged)).content.decode()
+    assert listed not in curator_client.get(change_url(unrelated)).content.decode()
+
+
 def test_suggestions_of_the_same_item_point_to_each_other(curator_client):
     first = suggestion(link="10.1186/abc-1")
     second = suggestion(link="doi:10.1186/ABC-1")
