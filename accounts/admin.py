@@ -6,6 +6,7 @@ from django.contrib import admin
 
 from accounts.lockout import lifting_as
 from accounts.models import SignInEvent
+from hub.admin import LogAdmin
 
 # The trail is SignInEvent (it also has lifts, enrolments and resets): axes keeps no logs of
 # its own here (AXES_DISABLE_ACCESS_LOG), so its two empty log screens are left out.
@@ -15,22 +16,13 @@ for model in (AccessLog, AccessFailureLog):
 
 
 @admin.register(SignInEvent)
-class SignInEventAdmin(admin.ModelAdmin):
+class SignInEventAdmin(LogAdmin):
     """Read-only: what happened, to which username, from which address, when."""
 
     list_display = ["at", "kind", "username", "address", "detail"]
     list_filter = ["kind", "at"]
     search_fields = ["username", "address"]
     date_hierarchy = "at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 if admin.site.is_registered(AccessAttempt):

@@ -23,6 +23,20 @@ LOGIN_ATTEMPTS_PER_WINDOW = 10
 LOGIN_WINDOW_SECONDS = 300
 
 
+class LogAdmin(admin.ModelAdmin):
+    """The screen of a log (sign-ins, digest deliveries): rows are looked at, filtered and
+    searched, never added, changed or deleted here."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class HubAdminSite(admin.AdminSite):
     site_header = "Peer Support Evidence Hub — curators"
     site_title = "Evidence Hub admin"

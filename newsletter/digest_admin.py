@@ -10,6 +10,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.http import urlencode
 
+from hub.admin import LogAdmin
 from hub.tasks import send_in_background
 from newsletter.digests import DigestPlan, digest_email, topic_sets
 from newsletter.models import (
@@ -293,7 +294,7 @@ class DigestIssueAdmin(admin.ModelAdmin):
 
 
 @admin.register(DigestDelivery)
-class DigestDeliveryAdmin(admin.ModelAdmin):
+class DigestDeliveryAdmin(LogAdmin):
     """The delivery log: what happened to each person, filterable by issue and status."""
 
     list_display = ["subscriber", "issue", "status", "attempts", "sent_at", "last_error"]
@@ -303,12 +304,3 @@ class DigestDeliveryAdmin(admin.ModelAdmin):
     readonly_fields = [
         "issue", "subscriber", "status", "attempts", "sent_at", "retry_at", "last_error",
     ]  # fmt: skip
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
