@@ -83,15 +83,19 @@ class DigestPlan:
         self.issue = issue
         self.start, self.end = issue.period(now)
         self.intro_html = render_markdown(issue.intro)
+        period = Entry.objects.published().filter(
+            published_at__gte=self.start, published_at__lt=self.end
+        )
         entries = list(
-            Entry.objects.published()
-            .filter(published_at__gte=self.start, published_at__lt=self.end)
-            .order_by("-published_at", "-pk")
-            .only("pk", "kind", "title", "slug", "summary", "featured", "published_at")
+            period.order_by("-published_at", "-pk").only(
+                "pk", "kind", "title", "slug", "summary", "featured", "published_at"
+            )
         )
         topics_of = defaultdict(set)
+        # A subquery, not a list of ids: a busy period may hold more entries than a query
+        # may have parameters.
         for entry_id, topic_id in EntryTerm.objects.filter(
-            entry_id__in=[entry.pk for entry in entries], term__taxonomy="topic"
+            entry__in=period.values("pk"), term__taxonomy="topic"
         ).values_list("entry_id", "term_id"):
             topics_of[entry_id].add(topic_id)
         self.items = [
