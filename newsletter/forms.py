@@ -1,10 +1,8 @@
 from django import forms
 
+from hub.forms import filled_honeypot, honeypot_field
 from newsletter.models import CONSENT_TEXT
 from resources.models import Topic
-
-# Bots fill every field they find; people never see this one (see templates/newsletter).
-HONEYPOT_FIELD = "website"
 
 
 def topics_field():
@@ -43,15 +41,11 @@ class SignupForm(forms.Form):
         label=CONSENT_TEXT,
         error_messages={"required": "Tick the box to agree to receive the newsletter."},
     )
-    website = forms.CharField(
-        label="Leave this empty",
-        required=False,
-        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
-    )
+    website = honeypot_field()
 
     def is_from_bot(self):
         """A filled honeypot: the submission is dropped without saying so."""
-        return bool(self.data.get(self.add_prefix(HONEYPOT_FIELD), "").strip())
+        return filled_honeypot(self)
 
 
 class PreferencesForm(forms.Form):

@@ -2,6 +2,7 @@
 
 from django import forms
 
+from hub.forms import filled_honeypot, honeypot_field
 from resources.kinds import KINDS, Kind
 from suggestions.models import (
     CONSENT_TEXT,
@@ -12,9 +13,6 @@ from suggestions.models import (
     Suggestion,
     parse_link_or_doi,
 )
-
-# Bots fill every field they find; people never see this one (a visually hidden trap).
-HONEYPOT_FIELD = "website"
 
 
 def too_long(what, limit):
@@ -71,11 +69,7 @@ class SuggestionForm(forms.ModelForm):
         },
     )
     consent = forms.BooleanField(label=CONSENT_TEXT, required=False)
-    website = forms.CharField(
-        label="Leave this empty",
-        required=False,
-        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
-    )
+    website = honeypot_field()
 
     class Meta:
         model = Suggestion
@@ -83,7 +77,7 @@ class SuggestionForm(forms.ModelForm):
 
     def is_from_bot(self):
         """A filled honeypot: the submission is dropped, and the visitor thanked all the same."""
-        return bool(self.data.get(self.add_prefix(HONEYPOT_FIELD), "").strip())
+        return filled_honeypot(self)
 
     def clean_link_or_doi(self):
         text = self.cleaned_data["link_or_doi"]
